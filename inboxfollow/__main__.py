@@ -1,0 +1,3 @@
+from inboxfollow.cli import main
+
+raise SystemExit(main())

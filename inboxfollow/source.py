@@ -1,0 +1,57 @@
+"""The role every mail source plays: the owner's IMAP account or a local Maildir.
+
+The sync engine only speaks to this interface; `ImapMailbox` (imap.py) and
+`MaildirMailbox` (maildir.py) implement it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from inboxfollow.model import FetchedMessage, FolderStatus
+
+# Folder roles the rest of the program asks for.
+INBOX = "inbox"
+SENT = "sent"
+DRAFTS = "drafts"
+
+# How much of a message body the rules may read: enough for the words of a
+# quote or a bounce report, never a whole attachment.
+TEXT_PREFIX_BYTES = 16 * 1024
+
+
+class Mailbox(Protocol):
+    """A source of mail with folders, UIDs and a UIDVALIDITY per folder."""
+
+    name: str  # label used in checkpoints and locations: "owner" or "capture"
+
+    def folders(self) -> dict[str, str]:
+        """Map roles (INBOX, SENT, DRAFTS) to this source's folder names.
+
+        INBOX is always present; SENT and DRAFTS when the source has them.
+        """
+        ...
+
+    def status(self, folder: str) -> FolderStatus:
+        """UIDVALIDITY, UIDNEXT and message count, without touching messages."""
+        ...
+
+    def fetch_headers(
+        self, folder: str, after_uid: int, batch_size: int = 500
+    ) -> Iterator[list[FetchedMessage]]:
+        """Yield batches of messages with UID > after_uid, in UID order.
+
+        Each carries its header block and MIME structure, not its body.
+        """
+        ...
+
+    def fetch_text(
+        self, folder: str, uids: Sequence[int], limit: int = TEXT_PREFIX_BYTES
+    ) -> dict[int, bytes]:
+        """At most `limit` bytes of the raw body (what follows the header block), per UID.
+
+        The caller appends it to the header block it already has."""
+        ...
+
+    def close(self) -> None: ...
