@@ -1,0 +1,179 @@
+"""The command line: parse arguments, run one command, turn errors into one line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from inboxfollow import __version__
+from inboxfollow.config import DEFAULT_PATH, Config, load_config
+from inboxfollow.contacts import all_touches, build_contacts
+from inboxfollow.errors import ConfigError, InboxfollowError
+from inboxfollow.mailboxes import open_mailboxes, owner_of
+from inboxfollow.store import open_store
+from inboxfollow.sync import sync
+from inboxfollow.textui import ProgressBar, table
+
+LOG = logging.getLogger(__name__)
+
+
+def parse_now(text: str | None, config_tz: Any = None) -> datetime | None:
+    """`--now`: an ISO 8601 time; without an offset it is taken in the owner's zone."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError as err:
+        raise ConfigError(
+            f"--now {text!r} is not an ISO 8601 time", "use e.g. 2026-03-01T09:00:00+01:00"
+        ) from err
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=config_tz) if config_tz else value.astimezone()
+    return value
+
+
+class Context:
+    """What a command needs: the config, the owner and the clock, loaded once."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(Path(self.args.config))
+        return self._config
+
+    @property
+    def now(self) -> datetime:
+        given = parse_now(self.args.now, self.config.timezone)
+        return given if given is not None else datetime.now(self.config.timezone)
+
+
+def cmd_sync(ctx: Context) -> int:
+    config = ctx.config
+    sources = open_mailboxes(config)
+    try:
+        with open_store(config.store_path) as store:
+            bar = ProgressBar("sync") if sys.stderr.isatty() else None
+            summary = sync(sources, store, owner_of(config), config.batch_size, bar)
+            if bar:
+                bar.done()
+    finally:
+        for source in sources:
+            source.close()
+    print(summary.line())
+    return 0
+
+
+def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:
+    with open_store(config.store_path) as store:
+        records = store.all_messages()
+    touches = all_touches(records, owner_of(config))
+    return touches, build_contacts(touches)
+
+
+def cmd_contacts(ctx: Context) -> int:
+    config = ctx.config
+    _, contacts = _load_contacts(config)
+    tz = config.timezone
+    if ctx.args.json:
+        print(json.dumps([c.as_json(tz) for c in contacts], indent=2, ensure_ascii=False))
+        return 0
+    rows = [
+        (c.email, c.name, c.org or "-", f"{c.touches} ({c.touches_in} in, {c.touches_out} out)",
+         c.last_touch.astimezone(tz).strftime("%Y-%m-%d"))
+        for c in contacts
+    ]
+    print(table(("contact", "name", "org", "touches", "last touch"), rows))
+    if not contacts:
+        print("no contacts yet: run `inboxfollow sync` first")
+    return 0
+
+
+def cmd_history(ctx: Context) -> int:
+    config = ctx.config
+    wanted = ctx.args.contact.strip().lower()
+    touches, _ = _load_contacts(config)
+    mine = [t for t in touches if t.contact == wanted]
+    if not mine:
+        raise InboxfollowError(f"no touches with {wanted}", "see `inboxfollow contacts`")
+    tz = config.timezone
+    if ctx.args.json:
+        items = [{"date": t.date.astimezone(tz).isoformat(), "direction": t.direction.value,
+                  "subject": t.subject, "message_id": t.key} for t in mine]
+        print(json.dumps(items, indent=2, ensure_ascii=False))
+        return 0
+    rows = [(t.date.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+             "out" if t.direction.value == "out" else "in", t.subject) for t in mine]
+    print(table(("date", "dir", "subject"), rows))
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    from inboxfollow.check import run_checks
+
+    problems = run_checks(ctx.config, print)
+    return 1 if problems else 0
+
+
+def cmd_demo(ctx: Context) -> int:
+    from inboxfollow.demo import run_demo
+
+    return run_demo(Path(ctx.args.dir), parse_now(ctx.args.now), print)
+
+
+COMMANDS: dict[str, Callable[[Context], int]] = {
+    "sync": cmd_sync,
+    "contacts": cmd_contacts,
+    "history": cmd_history,
+    "check": cmd_check,
+    "demo": cmd_demo,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inboxfollow",
+        description="Makes a small business follow up: records every touch, finds "
+        "unanswered quotes, drafts the next follow-up.",
+    )
+    parser.add_argument("--config", default=str(DEFAULT_PATH), help="config file (TOML)")
+    parser.add_argument("--now", help="ISO 8601 time that stands in for the clock")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log one line per cycle")
+    parser.add_argument("--version", action="version", version=f"inboxfollow {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("sync", help="one incremental pass over all folders")
+    contacts = sub.add_parser("contacts", help="everyone the owner exchanges human mail with")
+    contacts.add_argument("--json", action="store_true")
+    history = sub.add_parser("history", help="one contact's touches, oldest first")
+    history.add_argument("contact", help="the contact's email address")
+    history.add_argument("--json", action="store_true")
+    sub.add_parser("check", help="config, server, login, folders and capabilities")
+    demo = sub.add_parser("demo", help="try it on a sample mailbox, no server needed")
+    demo.add_argument("--dir", default="inboxfollow-demo", help="folder for the sample mailbox")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return COMMANDS[args.command](Context(args))
+    except InboxfollowError as err:
+        if args.debug:
+            raise
+        print(f"inboxfollow: error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("inboxfollow: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,334 @@
+"""Read and check the TOML config file.
+
+Every key is declared once in SCHEMA with its type and default; an unknown key
+or a wrong type is a ConfigError naming the key and what would be right.
+Passwords never live in the file: `password_env` names an environment
+variable, `password_cmd` a command that prints the password.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import shlex
+import subprocess
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from inboxfollow.errors import ConfigError
+
+DEFAULT_PATH = Path("config/inboxfollow.toml")
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: type | tuple[type, ...]
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+
+
+def _list_of_str(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# section -> key -> Key. A kind of `list` means a list of strings.
+SCHEMA: dict[str, dict[str, Key]] = {
+    "owner": {
+        "name": Key(str, REQUIRED, hint='the owner\'s name, e.g. name = "Dana Reyes"'),
+        "addresses": Key(list, REQUIRED, hint='every owner address, e.g. ["me@example.com"]'),
+        "timezone": Key(str, "UTC", hint='an IANA zone name such as "Europe/Berlin"'),
+        "signature": Key(str, ""),
+    },
+    "imap": {
+        "host": Key(str, REQUIRED, hint='the IMAP server, e.g. host = "imap.example.com"'),
+        "port": Key(int, 0, hint="a TCP port number such as 993"),
+        "security": Key(str, "ssl", choices=("ssl", "starttls", "none")),
+        "username": Key(str, REQUIRED, hint="the login name"),
+        "password_env": Key(str, ""),
+        "password_cmd": Key(str, ""),
+        "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
+        "ca_file": Key(str, ""),
+        "sent_folder": Key(str, "", hint="the Sent folder, when SPECIAL-USE does not say"),
+        "drafts_folder": Key(str, "", hint="the Drafts folder, when SPECIAL-USE does not say"),
+    },
+    "maildir": {
+        "path": Key(str, REQUIRED, hint="the Maildir++ folder, e.g. \"~/Mail/work\""),
+        "sent_folder": Key(str, ""),
+        "drafts_folder": Key(str, ""),
+    },
+    "capture": {
+        "address": Key(str, REQUIRED, hint='the address the owner BCCs, e.g. "me+crm@example.com"'),
+        "username": Key(str, ""),
+        "password_env": Key(str, ""),
+        "password_cmd": Key(str, ""),
+    },
+    "store": {
+        "path": Key(str, "state/inboxfollow.json"),
+    },
+    "sync": {
+        "batch_size": Key(int, 500, hint="messages fetched per request, e.g. 500"),
+    },
+}
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a password comes from; resolved only when a connection needs it."""
+
+    section: str
+    env: str = ""
+    cmd: str = ""
+
+    def resolve(self) -> str:
+        if self.env:
+            value = os.environ.get(self.env)
+            if not value:
+                raise ConfigError(
+                    f"[{self.section}].password_env names {self.env}, which is not set",
+                    f"export {self.env}=... before running, or use password_cmd",
+                )
+            return value
+        return self._run_command()
+
+    def _run_command(self) -> str:
+        try:
+            done = subprocess.run(
+                shlex.split(self.cmd), capture_output=True, text=True, timeout=60, check=False
+            )
+        except (OSError, ValueError, subprocess.TimeoutExpired) as err:
+            raise ConfigError(
+                f"[{self.section}].password_cmd could not run: {type(err).__name__}",
+                "check that the command exists and prints the password",
+            ) from err
+        if done.returncode != 0 or not done.stdout.strip():
+            raise ConfigError(
+                f"[{self.section}].password_cmd exited {done.returncode} without a password",
+                "run the command by hand to see why",
+            )
+        return done.stdout.splitlines()[0]
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    security: str
+    username: str
+    secret: Secret
+    timeout: float
+    ca_file: str
+    sent_folder: str
+    drafts_folder: str
+
+
+@dataclass(frozen=True)
+class MaildirConfig:
+    path: Path
+    sent_folder: str
+    drafts_folder: str
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    address: str
+    username: str
+    secret: Secret | None
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    owner_name: str
+    owner_addresses: tuple[str, ...]
+    timezone: ZoneInfo
+    signature: str
+    store_path: Path
+    imap: ImapConfig | None = None
+    maildir: MaildirConfig | None = None
+    capture: CaptureConfig | None = None
+    batch_size: int = 500
+    raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+
+def load_config(path: Path) -> Config:
+    """Read, check and resolve the config file at `path`."""
+    data = _read_toml(path)
+    sections = check_schema(data)
+    return _build(path.resolve(), sections)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as err:
+        raise ConfigError(
+            f"config file {path} not found",
+            "copy config/inboxfollow.example.toml there and edit it, or pass --config FILE",
+        ) from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+    except OSError as err:
+        raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from err
+
+
+def check_schema(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return every section with defaults filled in; raise on the first problem."""
+    for section in data:
+        if section not in SCHEMA:
+            raise ConfigError(
+                f"unknown section [{section}]", f"known sections: {', '.join(sorted(SCHEMA))}"
+            )
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{section} must be a [{section}] table, not a single value")
+    if "owner" not in data:
+        raise ConfigError("the [owner] section is missing", "add [owner] with name and addresses")
+    return {name: _check_section(name, body) for name, body in data.items()}
+
+
+def _check_section(section: str, body: dict[str, Any]) -> dict[str, Any]:
+    keys = SCHEMA[section]
+    for key in body:
+        if key not in keys:
+            raise ConfigError(
+                f"unknown key [{section}].{key}", f"known keys: {', '.join(sorted(keys))}"
+            )
+    result: dict[str, Any] = {}
+    for key, spec in keys.items():
+        if key not in body:
+            if spec.default is REQUIRED:
+                raise ConfigError(f"[{section}].{key} is missing", spec.hint)
+            result[key] = spec.default
+            continue
+        result[key] = _check_value(f"[{section}].{key}", body[key], spec)
+    return result
+
+
+def _check_value(name: str, value: Any, spec: Key) -> Any:
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    if list in kinds:
+        if not _list_of_str(value):
+            raise ConfigError(f"{name} must be a list of strings", spec.hint)
+        return value
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        wanted = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(
+            f"{name} must be {wanted}, not {type(value).__name__} {value!r}", spec.hint
+        )
+    if spec.choices and value not in spec.choices:
+        raise ConfigError(f"{name} is {value!r}", f"use one of: {', '.join(spec.choices)}")
+    return value
+
+
+def _secret(section: str, body: dict[str, Any]) -> Secret:
+    env, cmd = body.get("password_env", ""), body.get("password_cmd", "")
+    if env and cmd:
+        raise ConfigError(f"[{section}] sets both password_env and password_cmd", "keep one")
+    if not env and not cmd:
+        raise ConfigError(
+            f"[{section}] has no password source",
+            "set password_env (an environment variable) or password_cmd (a command that "
+            "prints the password); passwords never live in the file",
+        )
+    return Secret(section, env, cmd)
+
+
+def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
+    owner = sections["owner"]
+    addresses = tuple(a.strip().lower() for a in owner["addresses"])
+    if not addresses or not all("@" in a for a in addresses):
+        raise ConfigError("[owner].addresses must list at least one email address")
+    base = path.parent
+    imap = _imap(sections["imap"]) if "imap" in sections else None
+    maildir = _maildir(base, sections["maildir"]) if "maildir" in sections else None
+    if imap and maildir:
+        raise ConfigError("both [imap] and [maildir] are set", "keep the one the mail is read from")
+    return Config(
+        path=path,
+        owner_name=owner["name"],
+        owner_addresses=addresses,
+        timezone=_zone(owner["timezone"]),
+        signature=owner["signature"],
+        store_path=_resolve(base, sections.get("store", {}).get("path", "state/inboxfollow.json")),
+        imap=imap,
+        maildir=maildir,
+        capture=_capture(sections["capture"], imap) if "capture" in sections else None,
+        batch_size=_positive("[sync].batch_size", sections.get("sync", {}).get("batch_size", 500)),
+        raw=sections,
+    )
+
+
+def _positive(name: str, value: int) -> int:
+    if value <= 0:
+        raise ConfigError(f"{name} must be above zero, not {value}")
+    return value
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError(
+            f"[owner].timezone {name!r} is not a known time zone",
+            'use an IANA name such as "Europe/Berlin" or "UTC"',
+        ) from err
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _imap(body: dict[str, Any]) -> ImapConfig:
+    security = body["security"]
+    if security == "none" and not is_loopback(body["host"]):
+        raise ConfigError(
+            f'[imap].security = "none" is refused for {body["host"]}: the password would '
+            "cross the network in clear",
+            'use "ssl" or "starttls"; "none" is allowed only on loopback',
+        )
+    port = body["port"] or (993 if security == "ssl" else 143)
+    if not 0 < port < 65536:
+        raise ConfigError(f"[imap].port {port} is not a TCP port", "use a number from 1 to 65535")
+    return ImapConfig(
+        host=body["host"],
+        port=port,
+        security=security,
+        username=body["username"],
+        secret=_secret("imap", body),
+        timeout=float(body["timeout"]),
+        ca_file=body["ca_file"],
+        sent_folder=body["sent_folder"],
+        drafts_folder=body["drafts_folder"],
+    )
+
+
+def _maildir(base: Path, body: dict[str, Any]) -> MaildirConfig:
+    return MaildirConfig(_resolve(base, body["path"]), body["sent_folder"], body["drafts_folder"])
+
+
+def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:
+    address = body["address"].strip().lower()
+    if "@" not in address:
+        raise ConfigError(f"[capture].address {address!r} is not an email address")
+    if not body["username"]:
+        return CaptureConfig(address, "", None)
+    if imap is None:
+        raise ConfigError(
+            "[capture].username needs an [imap] section", "the capture mailbox is polled over IMAP"
+        )
+    return CaptureConfig(address, body["username"], _secret("capture", body))

@@ -1,0 +1,226 @@
+"""A local Maildir++ tree as a mail source (stdlib `mailbox`).
+
+For owners who keep their mail locally (mbsync, offlineimap) and for the
+embedded demo. Maildir has no UIDs, so each message gets one derived from its
+delivery stamp (the seconds and microseconds at the front of its file name):
+new deliveries sort after old ones, and the same file keeps its UID when its
+flags change.
+"""
+
+from __future__ import annotations
+
+import email.header
+import email.parser
+import email.policy
+import logging
+import mailbox
+import re
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from email.message import Message
+from pathlib import Path
+
+from inboxfollow.errors import MailServerError
+from inboxfollow.model import FetchedMessage, FolderStatus, Location, Part
+from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
+
+LOG = logging.getLogger(__name__)
+
+SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail")
+DRAFTS_NAMES = ("Drafts", "Draft")
+_STAMP = re.compile(rb"^(\d+)\.[^.]*?M(\d+)")
+_HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
+UIDVALIDITY = 1
+
+
+def split_header(raw: bytes) -> tuple[bytes, bytes]:
+    """The header block (with its blank line) and the body."""
+    match = _HEADER_END.search(raw)
+    if match is None:
+        return raw, b""
+    return raw[: match.end()], raw[match.end():]
+
+
+def parts_of(message: Message) -> tuple[Part, ...]:
+    """Flatten a parsed message into Part leaves and containers."""
+    found = []
+    for part in message.walk():
+        try:
+            found.append(_part(part))
+        except Exception:  # a broken part must not hide the others
+            LOG.debug("unreadable MIME part skipped", exc_info=True)
+    return tuple(found)
+
+
+def _part(part: Message) -> Part:
+    params = tuple(
+        (str(k).lower(), str(v).lower() if k.lower() != "name" else str(v))
+        for k, v in (part.get_params() or [])[1:]
+    )
+    payload = part.get_payload() if not part.is_multipart() else ""
+    filename = part.get_filename() or ""
+    return Part(
+        content_type=part.get_content_type(),
+        filename=str(email.header.make_header(email.header.decode_header(filename)))
+        if filename
+        else "",
+        disposition=(part.get_content_disposition() or ""),
+        size=len(payload) if isinstance(payload, str | bytes) else 0,
+        params=params,
+    )
+
+
+class MaildirMailbox:
+    """The Mailbox role over a Maildir++ folder tree."""
+
+    def __init__(
+        self, name: str, path: Path, sent_folder: str = "", drafts_folder: str = ""
+    ) -> None:
+        self.name = name
+        self.path = Path(path)
+        self._overrides = {SENT: sent_folder, DRAFTS: drafts_folder}
+
+    def _root(self) -> mailbox.Maildir:
+        if not (self.path / "cur").is_dir():
+            raise MailServerError(
+                f"{self.path} is not a Maildir (it has no cur/ folder)",
+                "check [maildir].path",
+            )
+        return mailbox.Maildir(self.path, factory=None, create=False)
+
+    def _folder(self, folder: str) -> mailbox.Maildir:
+        root = self._root()
+        if folder == "INBOX":
+            return root
+        try:
+            return root.get_folder(folder)
+        except mailbox.NoSuchMailboxError as err:
+            raise MailServerError(f"Maildir folder {folder!r} does not exist") from err
+
+    def folders(self) -> dict[str, str]:
+        names = set(self._root().list_folders())
+        roles = {INBOX: "INBOX"}
+        for role, choices in ((SENT, SENT_NAMES), (DRAFTS, DRAFTS_NAMES)):
+            wanted = self._overrides[role]
+            if wanted:
+                if wanted not in names:
+                    raise MailServerError(
+                        f"Maildir folder {wanted!r} does not exist",
+                        f"check [maildir].{role}_folder",
+                    )
+                roles[role] = wanted
+                continue
+            found = next((n for n in choices if n in names), None)
+            if found:
+                roles[role] = found
+        return roles
+
+    def _index(self, folder: str) -> tuple[mailbox.Maildir, list[tuple[int, str]]]:
+        box = self._folder(folder)
+        stamped = sorted((self._stamp(box, key), key) for key in box.keys())
+        index: list[tuple[int, str]] = []
+        previous, tie = -1, 0
+        for stamp, key in stamped:
+            tie = tie + 1 if stamp == previous else 0
+            previous = stamp
+            index.append((stamp * 1000 + tie, key))
+        return box, index
+
+    @staticmethod
+    def _stamp(box: mailbox.Maildir, key: str) -> int:
+        match = _STAMP.match(key.encode())
+        if match:
+            return int(match.group(1)) * 1_000_000 + int(match.group(2)) % 1_000_000
+        return int(Path(box._path, box._lookup(key)).stat().st_mtime * 1_000_000)
+
+    def status(self, folder: str) -> FolderStatus:
+        _, index = self._index(folder)
+        uidnext = index[-1][0] + 1 if index else 1
+        return FolderStatus(UIDVALIDITY, uidnext, len(index))
+
+    def fetch_headers(
+        self, folder: str, after_uid: int, batch_size: int = 500
+    ) -> Iterator[list[FetchedMessage]]:
+        box, index = self._index(folder)
+        pending = [(uid, key) for uid, key in index if uid > after_uid]
+        for start in range(0, len(pending), batch_size):
+            chunk = pending[start : start + batch_size]
+            batch = [self._fetch(box, folder, uid, key) for uid, key in chunk]
+            yield [m for m in batch if m is not None]
+
+    def _fetch(
+        self, box: mailbox.Maildir, folder: str, uid: int, key: str
+    ) -> FetchedMessage | None:
+        path = Path(box._path) / box._lookup(key)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:  # moved or deleted since the listing
+            return None
+        header, _ = split_header(raw)
+        try:
+            parsed = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
+            parts = parts_of(parsed)
+        except Exception:
+            LOG.debug("MIME structure of %s unreadable", path.name, exc_info=True)
+            parts = ()
+        flags = tuple(sorted(path.name.rsplit(":2,", 1)[1])) if ":2," in path.name else ()
+        return FetchedMessage(
+            location=Location(self.name, folder, UIDVALIDITY, uid),
+            raw=header,
+            parts=parts,
+            internaldate=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            size=len(raw),
+            flags=flags,
+        )
+
+    def fetch_text(
+        self, folder: str, uids: Sequence[int], limit: int = TEXT_PREFIX_BYTES
+    ) -> dict[int, bytes]:
+        box, index = self._index(folder)
+        wanted = set(uids)
+        texts = {}
+        for uid, key in index:
+            if uid in wanted:
+                try:
+                    raw = (Path(box._path) / box._lookup(key)).read_bytes()
+                except FileNotFoundError:
+                    continue
+                texts[uid] = split_header(raw)[1][:limit]
+        return texts
+
+    # ---- writing (drafts) --------------------------------------------
+    def append(
+        self, folder: str, raw: bytes, flags: Sequence[str] = (), date: datetime | None = None
+    ) -> int | None:
+        box = self._folder(folder)
+        message = mailbox.MaildirMessage(raw)
+        message.set_subdir("cur")
+        message.set_flags("".join(sorted(_maildir_flag(f) for f in flags if _maildir_flag(f))))
+        if date is not None:
+            message.set_date(date.timestamp())
+        key = box.add(message)
+        return self._stamp(box, key) * 1000
+
+    def search_header(self, folder: str, name: str, value: str) -> list[int]:
+        box, index = self._index(folder)
+        found = []
+        for uid, key in index:
+            header, _ = split_header(Path(box._path, box._lookup(key)).read_bytes())
+            parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(header)
+            if any(value in str(v) for v in parsed.get_all(name, [])):
+                found.append(uid)
+        return found
+
+    def delete(self, folder: str, uids: Sequence[int]) -> None:
+        box, index = self._index(folder)
+        wanted = set(uids)
+        for uid, key in index:
+            if uid in wanted:
+                box.discard(key)
+
+    def close(self) -> None:
+        """Nothing to release: every call opens what it reads."""
+
+
+def _maildir_flag(flag: str) -> str:
+    return {"\\Draft": "D", "\\Seen": "S", "\\Flagged": "F", "\\Answered": "R"}.get(flag, "")

@@ -1,0 +1,264 @@
+"""The local store: one TinyDB JSON file, owned by one process, replaced atomically.
+
+TinyDB rewrites its whole file on every write and is neither crash-safe nor
+multi-process-safe as shipped. Here its storage keeps the data in memory and
+`commit()` writes it once per cycle to a temp file, fsyncs and renames it over
+the old file, so a crash leaves either the old or the new state, never half.
+A lock file keeps a second process out.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.storages import Storage
+
+from inboxfollow.errors import StoreError, StoreLockedError
+from inboxfollow.model import Checkpoint, Location
+
+LOG = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+
+class AtomicJSONStorage(Storage):
+    """A TinyDB storage that holds the data in memory until `flush()`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self._data: dict[str, Any] | None = _load_json(self.path)
+        self.dirty = False
+
+    def read(self) -> dict[str, Any] | None:
+        return self._data
+
+    def write(self, data: dict[str, dict[str, Any]]) -> None:
+        self._data = data
+        self.dirty = True
+
+    def flush(self) -> None:
+        if not self.dirty or self._data is None:
+            return
+        _replace_atomically(self.path, json.dumps(self._data, separators=(",", ":")))
+        self.dirty = False
+
+    def close(self) -> None:
+        """Closing never writes: only `flush()` does, at the end of a cycle."""
+
+
+def _load_json(path: Path) -> dict[str, Any] | None:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise StoreError(f"store {path} cannot be read: {err.strerror}") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise StoreError(
+            f"store {path} is not valid JSON ({err.msg} at line {err.lineno})",
+            "it is only ever replaced whole, so something else wrote it; restore a backup "
+            "or move it away to start afresh",
+        ) from err
+    if not isinstance(data, dict):
+        raise StoreError(f"store {path} does not hold a TinyDB database")
+    return data
+
+
+def _replace_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class Store:
+    """Messages, checkpoints and small facts, in one TinyDB file."""
+
+    def __init__(self, db: TinyDB, storage: AtomicJSONStorage) -> None:
+        self._db = db
+        self._storage = storage
+        self.messages = db.table("messages", cache_size=0)
+        self.set_aside = db.table("set_aside", cache_size=0)
+        self._checkpoints = db.table("checkpoints", cache_size=0)
+        self._meta = db.table("meta", cache_size=0)
+        self._ids: dict[str, int] = {doc["key"]: doc.doc_id for doc in self.messages.all()}
+        self._check_schema()
+
+    @property
+    def path(self) -> Path:
+        return self._storage.path
+
+    def _check_schema(self) -> None:
+        version = self.get_meta("schema_version")
+        if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version > SCHEMA_VERSION:
+            raise StoreError(
+                f"store {self.path} has schema version {version}; this inboxfollow knows "
+                f"up to {SCHEMA_VERSION}",
+                "upgrade inboxfollow",
+            )
+
+    # ---- small facts -------------------------------------------------
+    def get_meta(self, name: str, default: Any = None) -> Any:
+        doc = self._meta.get(doc_id=1)
+        return default if doc is None else doc.get(name, default)
+
+    def set_meta(self, name: str, value: Any) -> None:
+        if self._meta.contains(doc_id=1):
+            self._meta.update({name: value}, doc_ids=[1])
+        else:
+            self._meta.insert({name: value})
+
+    # ---- checkpoints -------------------------------------------------
+    def checkpoint(self, mailbox: str, folder: str) -> Checkpoint | None:
+        for doc in self._checkpoints.all():
+            if doc["mailbox"] == mailbox and doc["folder"] == folder:
+                return Checkpoint(mailbox, folder, doc["uidvalidity"], doc["last_uid"])
+        return None
+
+    def set_checkpoint(self, cp: Checkpoint) -> None:
+        fields = {"mailbox": cp.mailbox, "folder": cp.folder,
+                  "uidvalidity": cp.uidvalidity, "last_uid": cp.last_uid}
+        ids = [d.doc_id for d in self._checkpoints.all()
+               if d["mailbox"] == cp.mailbox and d["folder"] == cp.folder]
+        if ids:
+            self._checkpoints.update(fields, doc_ids=ids)
+        else:
+            self._checkpoints.insert(fields)
+
+    # ---- messages ----------------------------------------------------
+    def has_message(self, key: str) -> bool:
+        return key in self._ids
+
+    def message(self, key: str) -> dict[str, Any] | None:
+        doc_id = self._ids.get(key)
+        return None if doc_id is None else dict(self.messages.get(doc_id=doc_id) or {})
+
+    def all_messages(self) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self.messages.all()]
+
+    def save_messages(
+        self, records: Iterable[dict[str, Any]], seen_again: dict[str, list[Location]]
+    ) -> None:
+        """Insert new message records; add locations to messages already stored."""
+        new = [r for r in records if r["key"] not in self._ids]
+        if new:
+            for record, doc_id in zip(new, self.messages.insert_multiple(new), strict=True):
+                self._ids[record["key"]] = doc_id
+        known = {k: locs for k, locs in seen_again.items() if k in self._ids}
+        if known:
+            ids = [self._ids[k] for k in known]
+            self.messages.update(_add_locations(known), doc_ids=ids)
+
+    def forget_locations(self, mailbox: str, folder: str, keep_uidvalidity: int) -> None:
+        """Drop the locations a folder had under an older UIDVALIDITY."""
+
+        def stale(loc: list[Any]) -> bool:
+            return loc[0] == mailbox and loc[1] == folder and loc[2] != keep_uidvalidity
+
+        def prune(doc: dict[str, Any]) -> None:
+            doc["locations"] = [loc for loc in doc["locations"] if not stale(loc)]
+
+        ids = [d.doc_id for d in self.messages.all() if any(stale(x) for x in d["locations"])]
+        if ids:
+            self.messages.update(prune, doc_ids=ids)
+
+    def update_messages(self, change: Callable[[dict[str, Any]], None], keys: list[str]) -> None:
+        ids = [self._ids[k] for k in keys if k in self._ids]
+        if ids:
+            self.messages.update(change, doc_ids=ids)
+
+    def record_set_aside(self, entries: list[dict[str, Any]]) -> None:
+        if entries:
+            self.set_aside.insert_multiple(entries)
+
+    # ---- lifetime ----------------------------------------------------
+    def commit(self) -> None:
+        """Write everything changed since the last commit, atomically."""
+        try:
+            self._storage.flush()
+        except OSError as err:
+            raise StoreError(f"store {self.path} cannot be written: {err.strerror}") from err
+
+    @property
+    def dirty(self) -> bool:
+        return self._storage.dirty
+
+
+def _add_locations(known: dict[str, list[Location]]) -> Callable[[dict[str, Any]], None]:
+    def add(doc: dict[str, Any]) -> None:
+        for loc in known[doc["key"]]:
+            entry = [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]
+            if entry not in doc["locations"]:
+                doc["locations"].append(entry)
+
+    return add
+
+
+@contextmanager
+def open_store(path: Path) -> Iterator[Store]:
+    """Open the store at `path`, owning it until the block ends."""
+    with _lock(path):
+        storage_holder: list[AtomicJSONStorage] = []
+
+        def factory(p: str) -> AtomicJSONStorage:
+            storage_holder.append(AtomicJSONStorage(p))
+            return storage_holder[0]
+
+        db = TinyDB(str(path), storage=factory)  # type: ignore[arg-type]
+        try:
+            yield Store(db, storage_holder[0])
+        finally:
+            db.close()
+
+
+@contextmanager
+def _lock(path: Path) -> Iterator[None]:
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock_path.open("a+")
+    except OSError as err:
+        raise StoreError(f"store folder {lock_path.parent} cannot be used: {err.strerror}") from err
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as err:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            raise StoreLockedError(
+                f"another inboxfollow (pid {owner}) is using the store {path}",
+                "wait for it to finish or stop it; only one process may own a store",
+            ) from err
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()

@@ -1,0 +1,113 @@
+"""The store is a real JSON file: atomic, owned by one process, versioned."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from inboxfollow.errors import StoreError, StoreLockedError
+from inboxfollow.model import Checkpoint, Location
+from inboxfollow.store import SCHEMA_VERSION, open_store
+
+
+def record(key: str, uid: int = 1) -> dict:
+    return {"key": key, "subject": "s", "locations": [["owner", "INBOX", 1, uid]]}
+
+
+def test_nothing_reaches_the_file_before_commit(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    with open_store(path) as store:
+        store.save_messages([record("<a@x>")], {})
+        assert not path.exists()
+        store.commit()
+    data = json.loads(path.read_text())
+    assert [d["key"] for d in data["messages"].values()] == ["<a@x>"]
+    assert data["meta"]["1"]["schema_version"] == SCHEMA_VERSION
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+
+
+def test_uncommitted_changes_are_lost_whole(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    with open_store(path) as store:
+        store.save_messages([record("<a@x>")], {})
+        store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 1))
+        store.commit()
+        store.save_messages([record("<b@x>", 2)], {})
+        store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 2))
+    with open_store(path) as store:
+        assert [m["key"] for m in store.all_messages()] == ["<a@x>"]
+        assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
+
+
+def test_a_message_is_stored_once_with_every_location(tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.json") as store:
+        store.save_messages([record("<a@x>")], {})
+        sent = Location("owner", "Sent", 3, 9)
+        store.save_messages([], {"<a@x>": [sent, sent]})
+        (message,) = store.all_messages()
+        assert message["locations"] == [["owner", "INBOX", 1, 1], ["owner", "Sent", 3, 9]]
+        store.forget_locations("owner", "Sent", keep_uidvalidity=4)
+        assert store.message("<a@x>")["locations"] == [["owner", "INBOX", 1, 1]]
+
+
+def _hold(path: str, ready: multiprocessing.Event, release: multiprocessing.Event) -> None:
+    with open_store(Path(path)):
+        ready.set()
+        release.wait(10)
+
+
+def test_second_process_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    ready, release = multiprocessing.Event(), multiprocessing.Event()
+    holder = multiprocessing.Process(target=_hold, args=(str(path), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with pytest.raises(StoreLockedError, match=f"pid {holder.pid}"):
+            with open_store(path):
+                pass
+    finally:
+        release.set()
+        holder.join(10)
+    with open_store(path):  # free again once the owner is gone
+        pass
+
+
+def test_corrupt_file_is_a_clear_error_and_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text('{"messages": {"1": ')
+    with pytest.raises(StoreError, match="not valid JSON"):
+        with open_store(path):
+            pass
+    assert path.read_text() == '{"messages": {"1": '
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"meta": {"1": {"schema_version": SCHEMA_VERSION + 1}}}))
+    with pytest.raises(StoreError, match="upgrade inboxfollow"):
+        with open_store(path):
+            pass
+
+
+def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    with open_store(path) as store:
+        store.save_messages([record("<a@x>")], {})
+        store.commit()
+        before = path.read_text()
+        store.save_messages([record("<b@x>")], {})
+        os.chmod(tmp_path, 0o500)
+        try:
+            if os.geteuid() == 0:  # root ignores directory permissions; simulate a full disk
+                store._storage._data["messages"]["2"]["bad"] = object()
+            with pytest.raises((StoreError, TypeError)):
+                store.commit()
+        finally:
+            os.chmod(tmp_path, 0o700)
+    assert path.read_text() == before
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []

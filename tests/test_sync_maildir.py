@@ -1,0 +1,103 @@
+"""Sync over a real Maildir tree into a real store file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from inboxfollow import sync as sync_module
+from inboxfollow.contacts import all_touches
+from inboxfollow.demo import CAPTURE, OWNER, SAMPLES, build_sample_mailbox
+from inboxfollow.maildir import MaildirMailbox
+from inboxfollow.model import FetchedMessage, Owner
+from inboxfollow.store import open_store
+from inboxfollow.sync import sync
+
+NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
+DEMO_OWNER = Owner(OWNER[0], frozenset({OWNER[1]}), CAPTURE)
+
+
+def snapshot(path: Path) -> dict:
+    with open_store(path) as store:
+        return {
+            m["key"]: (m["kind"], m["direction"], sorted(map(tuple, m["locations"])))
+            for m in store.all_messages()
+        } | {"checkpoints": sorted(
+            (c["folder"], c["last_uid"]) for c in store._checkpoints.all()
+        )}
+
+
+@pytest.fixture()
+def maildir(tmp_path: Path) -> Path:
+    build_sample_mailbox(tmp_path / "mail", NOW)
+    return tmp_path / "mail"
+
+
+def test_first_sync_records_every_message_once(maildir: Path, tmp_path: Path) -> None:
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER)
+        records = store.all_messages()
+    assert summary.new == len(SAMPLES) and summary.set_aside == 0
+    kinds = {r["subject"]: r["kind"] for r in records}
+    assert kinds["Automatic reply: Proposal: built-in wardrobe"] == "auto_reply"
+    assert kinds["Undelivered Mail Returned to Sender"] == "bounce"
+    assert kinds["This week in timber prices"] == "list"
+    assert kinds["Oak samples"] == "human"
+    outbound_to_priya = [t for t in all_touches(records, DEMO_OWNER)
+                         if t.contact == "priya@lakeside-cafe.example"]
+    assert len(outbound_to_priya) == 2  # the Sent quote and the BCC-only message
+
+
+def test_second_sync_changes_nothing_and_a_new_message_is_picked_up(
+    maildir: Path, tmp_path: Path
+) -> None:
+    source = MaildirMailbox("owner", maildir)
+    with open_store(tmp_path / "s.json") as store:
+        sync([source], store, DEMO_OWNER)
+        again = sync([source], store, DEMO_OWNER)
+        assert (again.new, again.duplicates) == (0, 0)
+        assert not store.dirty
+    # the same message as a BCC copy in INBOX and a copy in Sent is one message
+    sent = (maildir / ".Sent" / "cur")
+    first = sorted(sent.iterdir())[0]
+    (maildir / "new" / "9999999999.M1P1.host").write_bytes(first.read_bytes())
+    with open_store(tmp_path / "s.json") as store:
+        third = sync([source], store, DEMO_OWNER)
+        assert (third.new, third.duplicates) == (0, 1)
+        assert len(store.all_messages()) == len(SAMPLES)
+
+
+class CrashingMailbox(MaildirMailbox):
+    """Dies after a number of batches, as a killed process would."""
+
+    def __init__(self, path: Path, after_batches: int) -> None:
+        super().__init__("owner", path)
+        self.left = after_batches
+
+    def fetch_headers(
+        self, folder: str, after_uid: int, batch_size: int = 500
+    ) -> Iterator[list[FetchedMessage]]:
+        for batch in super().fetch_headers(folder, after_uid, batch_size):
+            if self.left == 0:
+                raise KeyboardInterrupt("killed")
+            self.left -= 1
+            yield batch
+
+
+@pytest.mark.parametrize("crash_after", range(7))  # the sample makes 7 batches of 2
+def test_crash_anywhere_then_rerun_equals_one_clean_run(
+    maildir: Path, tmp_path: Path, crash_after: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync_module, "COMMIT_EVERY", 2)
+    clean = tmp_path / "clean.json"
+    with open_store(clean) as store:
+        sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=2)
+    crashed = tmp_path / "crashed.json"
+    with pytest.raises(KeyboardInterrupt), open_store(crashed) as store:
+        sync([CrashingMailbox(maildir, crash_after)], store, DEMO_OWNER, batch_size=2)
+    with open_store(crashed) as store:
+        sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=2)
+    assert snapshot(crashed) == snapshot(clean)
