@@ -42,7 +42,8 @@ BOB = ("", "bob@gmail.com")
         (rec("6", ("", "no-reply@shop.example"), [ME]), []),
         (rec("7", ("", "MAILER-DAEMON@x.example"), [ME]), []),
         # a repeated recipient is one touch
-        (rec("8", ME, [ANN], cc=[ANN], direction="out"), [("ann@acme.example", Direction.OUTBOUND)]),
+        (rec("8", ME, [ANN], cc=[ANN], direction="out"),
+         [("ann@acme.example", Direction.OUTBOUND)]),
     ],
 )
 def test_touches_of(record: dict, expected: list) -> None:
