@@ -15,6 +15,7 @@ from inboxfollow import __version__
 from inboxfollow.config import DEFAULT_PATH, Config, load_config
 from inboxfollow.contacts import all_touches, build_contacts
 from inboxfollow.errors import ConfigError, InboxfollowError
+from inboxfollow.followup import derive, explain, find_message, quote_table
 from inboxfollow.mailboxes import open_mailboxes, owner_of
 from inboxfollow.store import open_store
 from inboxfollow.sync import sync
@@ -117,6 +118,78 @@ def cmd_history(ctx: Context) -> int:
     return 0
 
 
+STATUSES = ("awaiting_reply", "replied", "bounced", "exhausted", "stopped", "won", "lost")
+
+
+def cmd_quotes(ctx: Context) -> int:
+    config, now = ctx.config, ctx.now
+    with open_store(config.store_path) as store:
+        _, derivation = derive(store, config, now)
+    wanted = ctx.args.status
+    loops = [lp for lp in derivation.loops if wanted == "all" or lp.status.value == wanted]
+    if ctx.args.json:
+        print(json.dumps([lp.as_json(config.timezone) for lp in loops], indent=2,
+                         ensure_ascii=False))
+        return 0
+    print(quote_table(loops, now, config.timezone))
+    if not loops:
+        print(f"no quotes with status {wanted}")
+    return 0
+
+
+def _command_store(ctx: Context, action: str, target: str) -> None:
+    with open_store(ctx.config.store_path) as store:
+        store.add_override(action, target, ctx.now.isoformat())
+        store.commit()
+
+
+def cmd_quote(ctx: Context) -> int:
+    with open_store(ctx.config.store_path) as store:
+        record = find_message(store, ctx.args.message_id)
+    if record["direction"] != "out":
+        raise InboxfollowError(
+            f"{ctx.args.message_id} was not sent by the owner", "only outbound mail is a quote"
+        )
+    action = "not_quote" if ctx.args.not_ else "quote"
+    _command_store(ctx, action, record["key"])
+    print(f"{record['key']} {'is no longer' if ctx.args.not_ else 'is now'} a quote")
+    return 0
+
+
+def cmd_stop(ctx: Context) -> int:
+    target = ctx.args.target.strip()
+    if "@" in target and not target.startswith("<"):
+        with open_store(ctx.config.store_path) as store:
+            _, derivation = derive(store, ctx.config, ctx.now)
+        target = target.lower()
+        if not any(lp.contact == target for lp in derivation.loops):
+            # not a contact with a loop: perhaps a Message-ID without brackets
+            with open_store(ctx.config.store_path) as store:
+                target = find_message(store, target)["key"]
+    else:
+        with open_store(ctx.config.store_path) as store:
+            target = find_message(store, target)["key"]
+    _command_store(ctx, "stop", target)
+    print(f"stopped follow-ups for {target}")
+    return 0
+
+
+def cmd_mark(ctx: Context) -> int:
+    contact = ctx.args.contact.strip().lower()
+    _command_store(ctx, ctx.args.outcome, contact)
+    print(f"marked {contact} {ctx.args.outcome}")
+    return 0
+
+
+def cmd_explain(ctx: Context) -> int:
+    config = ctx.config
+    with open_store(config.store_path) as store:
+        record = find_message(store, ctx.args.message_id)
+        _, derivation = derive(store, config, ctx.now)
+    print("\n".join(explain(record, derivation, config.timezone)))
+    return 0
+
+
 def cmd_check(ctx: Context) -> int:
     from inboxfollow.check import run_checks
 
@@ -135,6 +208,11 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "contacts": cmd_contacts,
     "history": cmd_history,
     "check": cmd_check,
+    "quotes": cmd_quotes,
+    "quote": cmd_quote,
+    "stop": cmd_stop,
+    "mark": cmd_mark,
+    "explain": cmd_explain,
     "demo": cmd_demo,
 }
 
@@ -158,6 +236,19 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("contact", help="the contact's email address")
     history.add_argument("--json", action="store_true")
     sub.add_parser("check", help="config, server, login, folders and capabilities")
+    quotes = sub.add_parser("quotes", help="quotes and their follow-up loops")
+    quotes.add_argument("--status", default="awaiting_reply", choices=(*STATUSES, "all"))
+    quotes.add_argument("--json", action="store_true")
+    quote = sub.add_parser("quote", help="mark an outbound message as a quote (or --not)")
+    quote.add_argument("--not", dest="not_", action="store_true", help="unmark it")
+    quote.add_argument("message_id")
+    stop = sub.add_parser("stop", help="stop following up a contact or a quote")
+    stop.add_argument("target", metavar="CONTACT|MESSAGE_ID")
+    mark = sub.add_parser("mark", help="mark a contact's loop won or lost")
+    mark.add_argument("contact")
+    mark.add_argument("outcome", choices=("won", "lost"))
+    explain_ = sub.add_parser("explain", help="why a message is or is not a quote, and its loop")
+    explain_.add_argument("message_id")
     demo = sub.add_parser("demo", help="try it on a sample mailbox, no server needed")
     demo.add_argument("--dir", default="inboxfollow-demo", help="folder for the sample mailbox")
     return parser

@@ -14,11 +14,14 @@ import shlex
 import subprocess
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from inboxfollow.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
 from inboxfollow.errors import ConfigError
+from inboxfollow.quotes import DEFAULT_PRICE_WORDS, DEFAULT_QUOTE_WORDS, DEFAULT_RULES, QuoteRules
 
 DEFAULT_PATH = Path("config/inboxfollow.toml")
 REQUIRED = object()
@@ -73,7 +76,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "sync": {
         "batch_size": Key(int, 500, hint="messages fetched per request, e.g. 500"),
     },
+    "quotes": {
+        "words": Key(list, [], hint='words that name an offer, e.g. ["quote", "angebot"]'),
+        "price_words": Key(list, [], hint='words that make an amount a price, e.g. ["price"]'),
+        "cadence": Key(str, "quote", hint="the name of a cadence under [cadences]"),
+    },
+    "calendar": {
+        "draft_time": Key(str, "08:30", hint='local time of day for drafting, e.g. "08:30"'),
+        "holidays": Key(list, [], hint='dates to skip, e.g. ["2026-12-25", "2027-01-01"]'),
+        "weekend": Key(list, ["sat", "sun"], hint='weekday names to skip, e.g. ["sat", "sun"]'),
+    },
 }
+# Sections whose keys are names the owner chooses: name -> list of strings.
+NAMED_LISTS = {"cadences": 'steps such as ["2bd", "5d", "1w"]'}
 
 
 @dataclass(frozen=True)
@@ -152,6 +167,9 @@ class Config:
     maildir: MaildirConfig | None = None
     capture: CaptureConfig | None = None
     batch_size: int = 500
+    quote_rules: QuoteRules = DEFAULT_RULES
+    quote_cadence: Cadence = DEFAULT_CADENCE
+    calendar: Calendar = field(default_factory=Calendar)
     raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
@@ -180,10 +198,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def check_schema(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Return every section with defaults filled in; raise on the first problem."""
     for section in data:
-        if section not in SCHEMA:
-            raise ConfigError(
-                f"unknown section [{section}]", f"known sections: {', '.join(sorted(SCHEMA))}"
-            )
+        if section not in SCHEMA and section not in NAMED_LISTS:
+            known = ", ".join(sorted([*SCHEMA, *NAMED_LISTS]))
+            raise ConfigError(f"unknown section [{section}]", f"known sections: {known}")
         if not isinstance(data[section], dict):
             raise ConfigError(f"{section} must be a [{section}] table, not a single value")
     if "owner" not in data:
@@ -191,7 +208,16 @@ def check_schema(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {name: _check_section(name, body) for name, body in data.items()}
 
 
+def _check_named_lists(section: str, body: dict[str, Any]) -> dict[str, Any]:
+    for key, value in body.items():
+        if not _list_of_str(value):
+            raise ConfigError(f"[{section}].{key} must be a list of strings", NAMED_LISTS[section])
+    return dict(body)
+
+
 def _check_section(section: str, body: dict[str, Any]) -> dict[str, Any]:
+    if section in NAMED_LISTS:
+        return _check_named_lists(section, body)
     keys = SCHEMA[section]
     for key in body:
         if key not in keys:
@@ -259,8 +285,56 @@ def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
         maildir=maildir,
         capture=_capture(sections["capture"], imap) if "capture" in sections else None,
         batch_size=_positive("[sync].batch_size", sections.get("sync", {}).get("batch_size", 500)),
+        quote_rules=_quote_rules(sections.get("quotes", {})),
+        quote_cadence=_quote_cadence(sections),
+        calendar=_calendar(sections.get("calendar", {}), _zone(owner["timezone"])),
         raw=sections,
     )
+
+
+def _quote_rules(body: dict[str, Any]) -> QuoteRules:
+    words = body.get("words") or DEFAULT_QUOTE_WORDS
+    price_words = body.get("price_words") or DEFAULT_PRICE_WORDS
+    return QuoteRules.build(words, price_words)
+
+
+def _quote_cadence(sections: dict[str, dict[str, Any]]) -> Cadence:
+    cadences = {"quote": DEFAULT_QUOTE_CADENCE, **sections.get("cadences", {})}
+    name = sections.get("quotes", {}).get("cadence", "quote")
+    if name not in cadences:
+        raise ConfigError(
+            f"[quotes].cadence names {name!r}, which is not under [cadences]",
+            f"known cadences: {', '.join(sorted(cadences))}",
+        )
+    return Cadence.parse(name, cadences[name])
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _calendar(body: dict[str, Any], tz: ZoneInfo) -> Calendar:
+    try:
+        hour, minute = (int(x) for x in body.get("draft_time", "08:30").split(":"))
+        draft_time = time(hour, minute)
+    except ValueError as err:
+        raise ConfigError(
+            f"[calendar].draft_time {body['draft_time']!r} is not a time of day",
+            'write it as "HH:MM", e.g. "08:30"',
+        ) from err
+    holidays = set()
+    for text in body.get("holidays", []):
+        try:
+            holidays.add(date.fromisoformat(text))
+        except ValueError as err:
+            raise ConfigError(
+                f"[calendar].holidays has {text!r}, which is not a date", 'use "YYYY-MM-DD"'
+            ) from err
+    weekend = set()
+    for name in body.get("weekend", ["sat", "sun"]):
+        if name.lower()[:3] not in WEEKDAYS:
+            raise ConfigError(f"[calendar].weekend has {name!r}", f"use {', '.join(WEEKDAYS)}")
+        weekend.add(WEEKDAYS.index(name.lower()[:3]))
+    return Calendar(tz, draft_time, frozenset(holidays), frozenset(weekend))
 
 
 def _positive(name: str, value: int) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from inboxfollow.config import load_config
 from inboxfollow.contacts import all_touches, build_contacts
 from inboxfollow.errors import InboxfollowError
+from inboxfollow.followup import derive, quote_table
 from inboxfollow.mailboxes import open_mailboxes, owner_of
 from inboxfollow.store import open_store
 from inboxfollow.sync import sync
@@ -162,7 +163,7 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
     emit(f"Built a sample mailbox of {count} messages in {folder / 'mail'}")
     with open_store(config.store_path) as store:
         summary = sync(open_mailboxes(config), store, owner_of(config))
-        records = store.all_messages()
+        records, derivation = derive(store, config, now)
     emit(summary.line())
     contacts = build_contacts(all_touches(records, owner_of(config)))
     tz = config.timezone
@@ -170,5 +171,9 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
              c.last_touch.astimezone(tz).strftime("%Y-%m-%d")) for c in contacts]
     emit("\nContacts:")
     emit(table(("contact", "name", "org", "touches", "last touch"), rows))
-    emit(f"\nTry: inboxfollow --config {folder / 'inboxfollow.toml'} contacts")
+    emit("\nQuotes:")
+    emit(quote_table(derivation.loops, now, tz))
+    cfg = folder / "inboxfollow.toml"
+    emit(f"\nTry: inboxfollow --config {cfg} quotes --status all")
+    emit(f"     inboxfollow --config {cfg} explain <message id from `quotes --json`>")
     return 0

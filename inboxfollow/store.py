@@ -105,6 +105,7 @@ class Store:
         self.set_aside = db.table("set_aside", cache_size=0)
         self._checkpoints = db.table("checkpoints", cache_size=0)
         self._meta = db.table("meta", cache_size=0)
+        self._overrides = db.table("overrides", cache_size=0)
         self._ids: dict[str, int] = {doc["key"]: doc.doc_id for doc in self.messages.all()}
         self._check_schema()
 
@@ -196,6 +197,13 @@ class Store:
     def record_set_aside(self, entries: list[dict[str, Any]]) -> None:
         if entries:
             self.set_aside.insert_multiple(entries)
+
+    # ---- the owner's commands ------------------------------------------
+    def add_override(self, action: str, target: str, at: str) -> None:
+        self._overrides.insert({"action": action, "target": target, "at": at})
+
+    def overrides(self) -> list[dict[str, Any]]:
+        return [dict(doc) for doc in self._overrides.all()]
 
     # ---- lifetime ----------------------------------------------------
     def commit(self) -> None:
