@@ -1,0 +1,631 @@
+"""The owner's IMAP account as a `Mailbox`: headers and structure first, bodies only on request.
+
+`ImapMailbox` connects lazily, verifies TLS certificates, finds Sent and Drafts
+by their SPECIAL-USE flags, and survives dropped connections: every operation
+is retried after a reconnect, with capped exponential backoff.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import ipaddress
+import logging
+import re
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.header import decode_header, make_header
+from functools import partial
+from typing import Any, TypeVar
+from urllib.parse import unquote_to_bytes
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError, ProtocolError
+
+from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
+from inboxfollow.model import FetchedMessage, FolderStatus, Location, Part
+from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SECURITY_MODES = ("ssl", "starttls", "none")
+ROLES = (INBOX, SENT, DRAFTS)
+SPECIAL_USE_FLAGS = {SENT: "\\sent", DRAFTS: "\\drafts"}
+COMMON_NAMES = {
+    SENT: ("Sent", "Sent Items", "Sent Messages", "[Gmail]/Sent Mail", "INBOX.Sent"),
+    DRAFTS: ("Drafts", "[Gmail]/Drafts", "INBOX.Drafts"),
+}
+HEADER_ITEMS = [b"BODY.PEEK[HEADER]", b"BODYSTRUCTURE", b"INTERNALDATE", b"RFC822.SIZE", b"FLAGS"]
+# TLS errors that mean the connection dropped, not that TLS cannot work.
+SSL_DROPS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+BACKOFF_FIRST = 0.5
+BACKOFF_CAP = 8.0
+# Parameter values that are names, not tokens: their case is kept.
+CASE_KEPT_PARAMS = frozenset({"name", "filename", "boundary"})
+RFC2231_NAME = re.compile(r"([^*]+)(?:\*(\d+))?(\*)?")
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """How to reach and log in to one IMAP account. Plain values, checked on creation."""
+
+    host: str
+    port: int = 993  # 0: 993 for ssl, 143 otherwise
+    security: str = "ssl"  # "ssl" (implicit TLS), "starttls", or "none" (loopback only)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 30.0
+    folder_overrides: Mapping[str, str] = field(default_factory=dict)  # role -> folder name
+    retries: int = 5
+    ca_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITY_MODES:
+            raise ConfigError(
+                f"unknown IMAP security {self.security!r}",
+                "set security to one of: " + ", ".join(SECURITY_MODES),
+            )
+        if self.security == "none" and not is_loopback(self.host):
+            raise ConfigError(
+                f"security = none would send the password to {self.host} unencrypted",
+                "use security = ssl (port 993) or starttls (port 143); "
+                "none is only allowed for a server on this machine",
+            )
+        unknown = sorted(set(self.folder_overrides) - set(ROLES))
+        if unknown:
+            raise ConfigError(
+                f"unknown folder role(s) in folder overrides: {', '.join(unknown)}",
+                "folder overrides may name: " + ", ".join(ROLES),
+            )
+        if self.timeout <= 0 or self.retries < 0:
+            raise ConfigError("IMAP timeout must be > 0 and retries >= 0", "check timeout, retries")
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class ImapMailbox:
+    """A `Mailbox` on an IMAP server. Creating one never touches the network."""
+
+    def __init__(
+        self,
+        settings: ImapSettings,
+        name: str = "owner",
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.name = name
+        self._sleep = sleep
+        self._client: IMAPClient | None = None
+        self._selected: tuple[str, bool] | None = None  # (folder, readonly)
+        self._uidvalidity = 0  # of the selected folder
+
+    # -- the Mailbox role -------------------------------------------------
+
+    def connect(self) -> None:
+        self._run("connect", lambda client: None)
+
+    def capabilities(self) -> list[str]:
+        return self._run("CAPABILITY", lambda c: [_text(cap) for cap in c.capabilities()])
+
+    def folders(self) -> dict[str, str]:
+        listing = self._run("LIST", lambda c: c.list_folders())
+        return resolve_folders(listing, self.settings.folder_overrides, self.name)
+
+    def status(self, folder: str) -> FolderStatus:
+        items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+        values = self._run(f"STATUS {folder}", lambda c: c.folder_status(folder, items))
+        return FolderStatus(
+            uidvalidity=int(values[b"UIDVALIDITY"]),
+            uidnext=int(values[b"UIDNEXT"]),
+            messages=int(values[b"MESSAGES"]),
+        )
+
+    def fetch_headers(
+        self, folder: str, after_uid: int, batch_size: int = 500
+    ) -> Iterator[list[FetchedMessage]]:
+        """Batches of new messages in UID order; a reconnect resumes after the last batch."""
+        self._selected = None  # a fresh EXAMINE: UIDVALIDITY as of now
+        uids = self._run(f"SEARCH {folder}", lambda c: self._uids_after(c, folder, after_uid))
+        uidvalidity = self._uidvalidity
+        size = max(1, batch_size)
+        for start in range(0, len(uids), size):
+            fetch = partial(
+                self._fetch_chunk,
+                folder=folder,
+                uids=uids[start : start + size],
+                uidvalidity=uidvalidity,
+            )
+            batch = self._run(f"FETCH {folder}", fetch)
+            if batch:  # empty when every message of the chunk was expunged meanwhile
+                yield batch
+
+    def fetch_text(
+        self, folder: str, uids: Sequence[int], limit: int = TEXT_PREFIX_BYTES
+    ) -> dict[int, bytes]:
+        wanted = sorted(set(uids))
+        if not wanted:
+            return {}
+        item = f"BODY.PEEK[TEXT]<0.{limit}>".encode()
+
+        def fetch(client: IMAPClient) -> dict[int, bytes]:
+            self._select(client, folder, readonly=True)
+            return _texts(client.fetch(wanted, [item]), limit)
+
+        return self._run(f"FETCH text {folder}", fetch)
+
+    def close(self) -> None:
+        client, self._client, self._selected = self._client, None, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception as err:  # the connection may be gone already
+            LOG.debug("%s: logout failed quietly: %s", self.name, err)
+            _shutdown(client)
+
+    def __enter__(self) -> ImapMailbox:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- writing (drafts) -------------------------------------------------
+
+    def append(
+        self,
+        folder: str,
+        raw: bytes,
+        flags: Sequence[str] = (),
+        date: datetime | None = None,
+    ) -> int | None:
+        """APPEND a message; its UID when the server has UIDPLUS, else None.
+
+        A retry first looks for the message by Message-ID, so a message the
+        server stored before the connection dropped is not appended twice.
+        """
+        message_id = _header_value(raw, "message-id")
+        attempts = 0
+
+        def append_once(client: IMAPClient) -> int | None:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1 and message_id:
+                found = self._search(client, folder, "Message-ID", message_id)
+                if found:
+                    return found[-1]
+            response = client.append(folder, raw, flags=list(flags), msg_time=date)
+            return _appenduid(response)
+
+        return self._run(f"APPEND {folder}", append_once)
+
+    def search_header(self, folder: str, name: str, value: str) -> list[int]:
+        return self._run(f"SEARCH {folder}", lambda c: self._search(c, folder, name, value))
+
+    def delete(self, folder: str, uids: Sequence[int]) -> None:
+        wanted = sorted(set(uids))
+        if not wanted:
+            return
+
+        def delete_and_expunge(client: IMAPClient) -> None:
+            self._select(client, folder, readonly=False)
+            client.delete_messages(wanted, silent=True)
+            if client.has_capability("UIDPLUS"):
+                client.uid_expunge(wanted)
+            else:
+                client.expunge()
+
+        self._run(f"delete from {folder}", delete_and_expunge)
+
+    # -- one step of work on a live connection ------------------------------
+
+    def _uids_after(self, client: IMAPClient, folder: str, after_uid: int) -> list[int]:
+        self._select(client, folder, readonly=True)
+        # "n:*" always matches the highest UID, even one <= after_uid: filter.
+        found = client.search(["UID", f"{after_uid + 1}:*"])
+        return sorted(uid for uid in found if uid > after_uid)
+
+    def _fetch_chunk(
+        self, client: IMAPClient, folder: str, uids: list[int], uidvalidity: int
+    ) -> list[FetchedMessage]:
+        self._select(client, folder, readonly=True)
+        if self._uidvalidity != uidvalidity:
+            raise MailServerError(
+                f"{self.name}: UIDVALIDITY of {folder} changed during a fetch",
+                "nothing to do: the next sync reads the folder again",
+            )
+        response = self._fetch_header_items(client, uids)
+        location = Location(self.name, folder, uidvalidity, 0)
+        messages = []
+        for uid in uids:
+            data = response.get(uid)
+            message = _fetched_message(location, uid, data) if data else None
+            if message is None:
+                LOG.debug(
+                    "%s: %s UID %s: no header in FETCH response, skipped", self.name, folder, uid
+                )
+                continue
+            messages.append(message)
+        return messages
+
+    def _fetch_header_items(self, client: IMAPClient, uids: list[int]) -> dict[int, Any]:
+        try:
+            return client.fetch(uids, HEADER_ITEMS)
+        except ProtocolError as err:
+            # imapclient could not parse the response (a BODYSTRUCTURE it does
+            # not understand): take the batch without structure.
+            LOG.debug("%s: FETCH with BODYSTRUCTURE failed (%s); fetching without", self.name, err)
+            return client.fetch(uids, [item for item in HEADER_ITEMS if item != b"BODYSTRUCTURE"])
+
+    def _search(self, client: IMAPClient, folder: str, name: str, value: str) -> list[int]:
+        self._select(client, folder, readonly=True)
+        charset = None if value.isascii() else "UTF-8"
+        return sorted(client.search(["HEADER", name, value], charset=charset))
+
+    def _select(self, client: IMAPClient, folder: str, readonly: bool) -> None:
+        if self._selected == (folder, readonly):
+            return
+        info = client.select_folder(folder, readonly=readonly)
+        self._uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+        self._selected = (folder, readonly)
+
+    # -- connection, retries, errors ----------------------------------------
+
+    def _run(self, what: str, operation: Callable[[IMAPClient], T]) -> T:
+        """Run `operation` on a live connection; reconnect and retry on transient failures."""
+        delay = BACKOFF_FIRST
+        attempt = 0
+        while True:
+            try:
+                return operation(self._connection())
+            except InboxfollowError:
+                raise
+            except Exception as err:
+                if not is_transient(err):
+                    raise self._translate(what, err) from err
+                self._drop()
+                attempt += 1
+                if attempt > self.settings.retries:
+                    raise self._unreachable(what, err) from err
+                LOG.warning(
+                    "%s: %s failed (%s); reconnecting in %.1fs (retry %d of %d)",
+                    self.name,
+                    what,
+                    self._redact(_text(err)),
+                    delay,
+                    attempt,
+                    self.settings.retries,
+                )
+                self._sleep(delay)
+                delay = min(delay * 2, BACKOFF_CAP)
+
+    def _connection(self) -> IMAPClient:
+        if self._client is None:
+            self._client = self._open()
+        return self._client
+
+    def _open(self) -> IMAPClient:
+        s = self.settings
+        context = self._ssl_context() if s.security != "none" else None
+        LOG.debug("%s: connecting to %s:%s (%s)", self.name, s.host, s.port, s.security)
+        port = s.port or (993 if s.security == "ssl" else 143)  # 0: the usual port
+        client = IMAPClient(
+            s.host, port, ssl=s.security == "ssl", ssl_context=context, timeout=s.timeout
+        )
+        client.normalise_times = False
+        try:
+            if s.security == "starttls":
+                self._starttls(client, context)
+            self._login(client)
+        except BaseException:
+            _shutdown(client)
+            raise
+        return client
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if self.settings.ca_file:
+            try:
+                context.load_verify_locations(cafile=self.settings.ca_file)
+            except (OSError, ssl.SSLError) as err:
+                raise ConfigError(
+                    f"cannot load CA certificates from {self.settings.ca_file}: {err}",
+                    "check [imap] ca_file",
+                ) from err
+        return context
+
+    def _starttls(self, client: IMAPClient, context: ssl.SSLContext | None) -> None:
+        if not client.has_capability("STARTTLS"):
+            raise MailServerError(
+                f"{self.settings.host}:{self.settings.port} does not offer STARTTLS; "
+                "refusing to log in without encryption",
+                "check [imap] security and port (security = ssl with port 993 is the usual choice)",
+            )
+        client.starttls(context)
+
+    def _login(self, client: IMAPClient) -> None:
+        s = self.settings
+        try:
+            if s.password.isascii():
+                client.login(s.username, s.password)
+            else:  # LOGIN is ASCII only; AUTHENTICATE PLAIN carries UTF-8
+                client.plain_login(s.username, s.password)
+        except LoginError as err:
+            raise MailServerError(
+                f"{s.host} refused the login of {s.username!r}: {self._redact(_text(err))}",
+                f"check [{self._section}] username and password_env / password_cmd "
+                "in the config file",
+            ) from err
+        LOG.debug("%s: logged in to %s as %s", self.name, s.host, s.username)
+
+    def _drop(self) -> None:
+        client, self._client, self._selected = self._client, None, None
+        if client is not None:
+            _shutdown(client)
+
+    def _translate(self, what: str, err: BaseException) -> MailServerError:
+        s = self.settings
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return MailServerError(
+                f"the TLS certificate of {s.host} could not be verified: {err.verify_message}",
+                "check [imap] host, or set [imap] ca_file to the CA "
+                "certificate that signed the server's certificate",
+            )
+        if isinstance(err, ssl.SSLError):
+            return MailServerError(
+                f"TLS with {s.host}:{s.port} failed: {err}",
+                "check [imap] port and security (ssl usually means port 993, starttls port 143)",
+            )
+        if isinstance(err, socket.gaierror):
+            return MailServerError(
+                f"cannot resolve the IMAP host {s.host!r}: {err}",
+                "check [imap] host",
+            )
+        return MailServerError(
+            f"{self.name}: {what} failed on {s.host}: {self._redact(_text(err))}",
+            "check the folder name ([imap] sent_folder, drafts_folder) and the [imap] settings",
+        )
+
+    def _unreachable(self, what: str, err: BaseException) -> MailServerError:
+        s = self.settings
+        return MailServerError(
+            f"{self.name}: {what} on {s.host}:{s.port} failed after "
+            f"{s.retries + 1} attempt(s): {self._redact(_text(err))}",
+            "check [imap] host, port and security, and that the server is up",
+        )
+
+    @property
+    def _section(self) -> str:
+        """The config section holding this mailbox's login."""
+        return "capture" if self.name == "capture" else "imap"
+
+    def _redact(self, text: str) -> str:
+        password = self.settings.password
+        return text.replace(password, "**REDACTED**") if password else text
+
+
+def is_transient(err: BaseException) -> bool:
+    """Worth a reconnect: a dropped or timed-out connection, not a refusal or a bad cert."""
+    if isinstance(err, ssl.SSLCertVerificationError | socket.gaierror):
+        return False
+    if isinstance(err, ssl.SSLError) and not isinstance(err, SSL_DROPS):
+        return False  # a TLS handshake that cannot work: wrong port or security
+    return isinstance(err, imaplib.IMAP4.abort | OSError | EOFError)
+
+
+def resolve_folders(
+    listing: Iterable[tuple[Sequence[bytes], Any, str]],
+    overrides: Mapping[str, str],
+    mailbox: str = "owner",
+) -> dict[str, str]:
+    """Roles to folder names: config overrides, then SPECIAL-USE flags, then common names."""
+    names = [name for _, _, name in listing]
+    flags = {name: {_text(flag).lower() for flag in fl} for fl, _, name in listing}
+    found = {INBOX: "INBOX"}
+    for role in ROLES:
+        override = overrides.get(role)
+        if override:
+            if override not in names and override.upper() != "INBOX":
+                raise ConfigError(
+                    f"folder {override!r} (configured for {role}) does not exist on the "
+                    f"{mailbox} mailbox",
+                    f"set [imap] {role}_folder to one of: " + ", ".join(names),
+                )
+            found[role] = override
+        elif role in SPECIAL_USE_FLAGS:
+            name = _by_flag(names, flags, SPECIAL_USE_FLAGS[role]) or _by_name(
+                names, COMMON_NAMES[role]
+            )
+            if name:
+                found[role] = name
+    return found
+
+
+def _by_flag(names: list[str], flags: dict[str, set[str]], flag: str) -> str | None:
+    return next((name for name in names if flag in flags[name]), None)
+
+
+def _by_name(names: list[str], candidates: Sequence[str]) -> str | None:
+    lowered = {name.lower(): name for name in names}
+    return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
+
+
+# -- turning FETCH data into plain values ---------------------------------------
+
+
+def _fetched_message(
+    location: Location, uid: int, data: Mapping[bytes, Any]
+) -> FetchedMessage | None:
+    header = data.get(b"BODY[HEADER]")
+    if header is None:
+        return None
+    return FetchedMessage(
+        location=Location(location.mailbox, location.folder, location.uidvalidity, uid),
+        raw=bytes(header),
+        parts=parts_from_bodystructure(data.get(b"BODYSTRUCTURE")),
+        internaldate=aware(data.get(b"INTERNALDATE")),
+        size=int(data.get(b"RFC822.SIZE") or 0),
+        # \Recent belongs to one session, not to the message: left out.
+        flags=tuple(f for f in map(_text, data.get(b"FLAGS", ())) if f.lower() != "\\recent"),
+    )
+
+
+def _texts(response: Mapping[int, Mapping[bytes, Any]], limit: int) -> dict[int, bytes]:
+    texts = {}
+    for uid, data in response.items():
+        body = next((v for k, v in data.items() if k.startswith(b"BODY[TEXT]")), None)
+        texts[uid] = bytes(body or b"")[:limit]
+    return texts
+
+
+def aware(value: Any) -> datetime | None:
+    """INTERNALDATE as an aware datetime (imapclient gives naive local time when normalising)."""
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.astimezone()
+
+
+def parts_from_bodystructure(structure: Any) -> tuple[Part, ...]:
+    """A flat tuple of Parts (containers first, then their children), () when malformed."""
+    if not structure:
+        return ()
+    try:
+        return tuple(_walk(structure))
+    except (TypeError, ValueError, IndexError, AttributeError) as err:
+        LOG.debug("malformed BODYSTRUCTURE ignored: %s", err)
+        return ()
+
+
+def _walk(node: Sequence[Any]) -> Iterator[Part]:
+    if isinstance(node[0], list | tuple):  # multipart: (children, subtype, params, disp, ...)
+        children = node[0] if isinstance(node[0], list) else [node[0]]
+        params = _params(node[2] if len(node) > 2 else None)
+        disposition, disp_params = _disposition(node[3] if len(node) > 3 else None)
+        yield Part(
+            content_type=f"multipart/{_text(node[1]).lower()}",
+            disposition=disposition,
+            params=params,
+        )
+        for child in children:
+            yield from _walk(child)
+        return
+    yield from _single(node)
+
+
+def _single(node: Sequence[Any]) -> Iterator[Part]:
+    main, sub = _text(node[0]).lower(), _text(node[1]).lower()
+    content_type = f"{main}/{sub}"
+    params = _params(node[2])
+    # Extension data sits after the fields each kind of part adds (RFC 3501 7.4.2).
+    extra = 7
+    if main == "text":
+        extra = 8
+    elif content_type in ("message/rfc822", "message/global"):
+        extra = 10
+    disposition, disp_params = _disposition(node[extra + 1] if len(node) > extra + 1 else None)
+    filename = dict(disp_params).get("filename") or dict(params).get("name", "")
+    yield Part(
+        content_type=content_type,
+        filename=filename,
+        disposition=disposition,
+        size=int(node[6] or 0),
+        params=params,
+    )
+    if extra == 10 and isinstance(node[8], list | tuple) and node[8]:
+        yield from _walk(node[8])  # the attached message's own structure
+
+
+def _disposition(value: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
+    if not isinstance(value, list | tuple) or not value:
+        return "", ()
+    params = _params(value[1] if len(value) > 1 else None)
+    return _text(value[0]).lower(), params
+
+
+def _params(value: Any) -> tuple[tuple[str, str], ...]:
+    """(name, value) pairs, names lower-case, RFC 2231 and 2047 encodings decoded."""
+    if not isinstance(value, list | tuple):
+        return ()
+    items = [_text(item) for item in value]
+    plain: dict[str, str] = {}
+    pieces: dict[str, list[tuple[int, bool, str]]] = {}
+    for name, text in zip(items[::2], items[1::2], strict=False):
+        match = RFC2231_NAME.fullmatch(name.lower())
+        if match is None:
+            continue
+        base, index, star = match.groups()
+        if index is None and not star:
+            plain.setdefault(base, _decode_2047(text))
+        else:
+            pieces.setdefault(base, []).append((int(index or 0), bool(star), text))
+    for base, segments in pieces.items():
+        plain[base] = _join_2231(sorted(segments))
+    return tuple(
+        (name, text if name in CASE_KEPT_PARAMS else text.lower()) for name, text in plain.items()
+    )
+
+
+def _join_2231(segments: list[tuple[int, bool, str]]) -> str:
+    """RFC 2231 continuations (name*0*=utf-8''a%20b; name*1*=...) joined and decoded."""
+    charset = "us-ascii"
+    data = b""
+    for position, (_, encoded, text) in enumerate(segments):
+        if encoded and position == 0 and text.count("'") >= 2:
+            charset, _language, text = text.split("'", 2)
+        data += unquote_to_bytes(text) if encoded else text.encode("utf-8", "replace")
+    try:
+        return data.decode(charset or "us-ascii", "replace")
+    except LookupError:
+        return data.decode("utf-8", "replace")
+
+
+def _decode_2047(value: str) -> str:
+    if "=?" not in value:
+        return value
+    try:
+        return str(make_header(decode_header(value)))
+    except (LookupError, ValueError, UnicodeError) as err:
+        LOG.debug("undecodable MIME parameter kept as is: %s", err)
+        return value
+
+
+def _text(value: Any) -> str:
+    """Bytes or an imaplib error as readable text (imaplib errors often hold repr'd bytes)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, BaseException) and value.args and isinstance(value.args[0], bytes):
+        return value.args[0].decode("utf-8", "replace")
+    text = "" if value is None else str(value)
+    match = re.fullmatch(r"b(['\"])(.*)\1", text)
+    return match.group(2) if match else text
+
+
+def _appenduid(response: Any) -> int | None:
+    match = re.search(rb"\[APPENDUID \d+ (\d+)\]", response if isinstance(response, bytes) else b"")
+    return int(match.group(1)) if match else None
+
+
+def _header_value(raw: bytes, name: str) -> str:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    pattern = rb"(?im)^" + re.escape(name.encode()) + rb":[ \t]*(.*(?:\r?\n[ \t].*)*)"
+    match = re.search(pattern, head)
+    return re.sub(r"\s+", " ", match.group(1).decode("ascii", "replace")).strip() if match else ""
+
+
+def _shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception as err:
+        LOG.debug("connection shutdown: %s", err)

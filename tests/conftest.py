@@ -1,0 +1,55 @@
+"""Fixtures shared by the tests: a real Dovecot on loopback, fresh accounts, a cutting proxy."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.dovecot import (
+    DOVECOT,
+    INSTALL_HINT,
+    CuttingProxy,
+    DovecotServer,
+    ImapAccount,
+    new_account,
+)
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    """One Dovecot for the whole session; it fails (never skips) when not installed."""
+    if not os.path.exists(DOVECOT):
+        pytest.fail(f"Dovecot is not installed ({DOVECOT} missing): {INSTALL_HINT}", False)
+    server = DovecotServer.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def make_imap_account(dovecot: DovecotServer) -> Callable[..., ImapAccount]:
+    """Factory for more fresh accounts in one test: make_imap_account("capture")."""
+
+    def make(prefix: str = "owner") -> ImapAccount:
+        return new_account(dovecot, prefix)
+
+    return make
+
+
+@pytest.fixture
+def imap_account(make_imap_account: Callable[..., ImapAccount]) -> ImapAccount:
+    """A fresh, empty mailbox (INBOX, Sent, Drafts) for this test only."""
+    return make_imap_account("owner")
+
+
+@pytest.fixture
+def imap_proxy(dovecot: DovecotServer) -> Iterator[CuttingProxy]:
+    """A proxy in front of the plain IMAP port; point ImapSettings at its host/port."""
+    proxy = CuttingProxy(dovecot.host, dovecot.port)
+    try:
+        yield proxy
+    finally:
+        proxy.close()
