@@ -15,7 +15,7 @@ from inboxfollow import __version__
 from inboxfollow.config import DEFAULT_PATH, Config, load_config
 from inboxfollow.contacts import all_touches, build_contacts
 from inboxfollow.errors import ConfigError, InboxfollowError
-from inboxfollow.followup import derive, explain, find_message, quote_table
+from inboxfollow.followup import derive, explain, find_message, quote_table, run_drafts
 from inboxfollow.mailboxes import open_mailboxes, owner_of
 from inboxfollow.store import open_store
 from inboxfollow.sync import sync
@@ -190,6 +190,27 @@ def cmd_explain(ctx: Context) -> int:
     return 0
 
 
+def cmd_drafts(ctx: Context) -> int:
+    config, now = ctx.config, ctx.now
+    mailbox = open_mailboxes(config)[0]
+    try:
+        with open_store(config.store_path) as store:
+            actions = run_drafts(config, store, mailbox, now, ctx.args.dry_run)
+    finally:
+        mailbox.close()
+    tz = config.timezone
+    if ctx.args.json:
+        print(json.dumps([a.as_json(tz) for a in actions], indent=2, ensure_ascii=False))
+        return 0
+    prefix = "would " if ctx.args.dry_run else ""
+    for action in actions:
+        print(prefix + action.report(tz))
+    created = sum(a.action == "create" for a in actions)
+    verb = "would be created" if ctx.args.dry_run else "created"
+    print(f"drafts: {created} {verb}, {len(actions) - created} other action(s)")
+    return 0
+
+
 def cmd_check(ctx: Context) -> int:
     from inboxfollow.check import run_checks
 
@@ -213,6 +234,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "stop": cmd_stop,
     "mark": cmd_mark,
     "explain": cmd_explain,
+    "drafts": cmd_drafts,
     "demo": cmd_demo,
 }
 
@@ -249,6 +271,9 @@ def build_parser() -> argparse.ArgumentParser:
     mark.add_argument("outcome", choices=("won", "lost"))
     explain_ = sub.add_parser("explain", help="why a message is or is not a quote, and its loop")
     explain_.add_argument("message_id")
+    drafts = sub.add_parser("drafts", help="put the follow-ups due now into Drafts")
+    drafts.add_argument("--dry-run", action="store_true", help="show what it would do; do nothing")
+    drafts.add_argument("--json", action="store_true")
     demo = sub.add_parser("demo", help="try it on a sample mailbox, no server needed")
     demo.add_argument("--dir", default="inboxfollow-demo", help="folder for the sample mailbox")
     return parser

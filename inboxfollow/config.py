@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inboxfollow.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
+from inboxfollow.drafts import DEFAULT_TEMPLATES
 from inboxfollow.errors import ConfigError
 from inboxfollow.quotes import DEFAULT_PRICE_WORDS, DEFAULT_QUOTE_WORDS, DEFAULT_RULES, QuoteRules
 
@@ -80,6 +81,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "words": Key(list, [], hint='words that name an offer, e.g. ["quote", "angebot"]'),
         "price_words": Key(list, [], hint='words that make an amount a price, e.g. ["price"]'),
         "cadence": Key(str, "quote", hint="the name of a cadence under [cadences]"),
+    },
+    "drafts": {
+        "templates": Key(str, "", hint="the folder of the Jinja2 draft templates"),
     },
     "calendar": {
         "draft_time": Key(str, "08:30", hint='local time of day for drafting, e.g. "08:30"'),
@@ -170,6 +174,7 @@ class Config:
     quote_rules: QuoteRules = DEFAULT_RULES
     quote_cadence: Cadence = DEFAULT_CADENCE
     calendar: Calendar = field(default_factory=Calendar)
+    templates: Path = DEFAULT_TEMPLATES
     raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
 
@@ -288,6 +293,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
         quote_rules=_quote_rules(sections.get("quotes", {})),
         quote_cadence=_quote_cadence(sections),
         calendar=_calendar(sections.get("calendar", {}), _zone(owner["timezone"])),
+        templates=_templates(base, sections.get("drafts", {}).get("templates", "")),
         raw=sections,
     )
 
@@ -335,6 +341,15 @@ def _calendar(body: dict[str, Any], tz: ZoneInfo) -> Calendar:
             raise ConfigError(f"[calendar].weekend has {name!r}", f"use {', '.join(WEEKDAYS)}")
         weekend.add(WEEKDAYS.index(name.lower()[:3]))
     return Calendar(tz, draft_time, frozenset(holidays), frozenset(weekend))
+
+
+def _templates(base: Path, value: str) -> Path:
+    if not value:
+        return DEFAULT_TEMPLATES
+    path = _resolve(base, value)
+    if not path.is_dir():
+        raise ConfigError(f"[drafts].templates {path} is not a folder", "point it at the templates")
+    return path
 
 
 def _positive(name: str, value: int) -> int:

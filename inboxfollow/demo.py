@@ -14,7 +14,7 @@ from pathlib import Path
 from inboxfollow.config import load_config
 from inboxfollow.contacts import all_touches, build_contacts
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.followup import derive, quote_table
+from inboxfollow.followup import derive, quote_table, run_drafts
 from inboxfollow.mailboxes import open_mailboxes, owner_of
 from inboxfollow.store import open_store
 from inboxfollow.sync import sync
@@ -173,6 +173,13 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
     emit(table(("contact", "name", "org", "touches", "last touch"), rows))
     emit("\nQuotes:")
     emit(quote_table(derivation.loops, now, tz))
+    mailbox = open_mailboxes(config)[0]
+    with open_store(config.store_path) as store:
+        actions = run_drafts(config, store, mailbox, now, dry_run=False)
+    emit(f"\nDrafts ({len(actions)} follow-up(s) due now):")
+    for action in actions:
+        emit("  " + action.report(tz))
+    emit(f"Look at them in {folder / 'mail' / '.Drafts' / 'cur'} (one file per draft).")
     cfg = folder / "inboxfollow.toml"
     emit(f"\nTry: inboxfollow --config {cfg} quotes --status all")
     emit(f"     inboxfollow --config {cfg} explain <message id from `quotes --json`>")

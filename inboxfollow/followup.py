@@ -6,9 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from inboxfollow.config import Config
+from inboxfollow.drafting import DraftAction, Drafter, skipped_steps
+from inboxfollow.drafts import Templates
 from inboxfollow.errors import InboxfollowError
 from inboxfollow.loops import Derivation, Loop, Override, derive_loops
 from inboxfollow.mailboxes import owner_of
+from inboxfollow.source import Mailbox
 from inboxfollow.store import Store
 from inboxfollow.textui import table
 
@@ -30,8 +33,24 @@ def derive(store: Store, config: Config, now: datetime) -> tuple[list[dict[str, 
         config.quote_rules,
         config.quote_cadence,
         config.calendar,
+        skipped_steps(store),
     )
     return records, derivation
+
+
+def run_drafts(
+    config: Config, store: Store, mailbox: Mailbox, now: datetime, dry_run: bool
+) -> list[DraftAction]:
+    """Plan the draft actions due now; carry them out unless this is a dry run."""
+    _, derivation = derive(store, config, now)
+    drafter = Drafter(mailbox, store, owner_of(config), config.signature,
+                      Templates(config.templates), config.quote_cadence, now)
+    actions = drafter.plan(derivation)
+    if not dry_run:
+        for action in actions:
+            drafter.invoke(action)
+            store.commit()  # after each mailbox write, so a crash loses at most the last one
+    return actions
 
 
 def find_message(store: Store, wanted: str) -> dict[str, Any]:

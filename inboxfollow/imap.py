@@ -214,6 +214,16 @@ class ImapMailbox:
     def search_header(self, folder: str, name: str, value: str) -> list[int]:
         return self._run(f"SEARCH {folder}", lambda c: self._search(c, folder, name, value))
 
+    def fetch_message(self, folder: str, uid: int) -> bytes | None:
+        """One whole message (for small ones, such as our own drafts), or None if gone."""
+
+        def fetch(client: IMAPClient) -> bytes | None:
+            self._select(client, folder, readonly=True)
+            data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid, {})
+            return data.get(b"BODY[]")
+
+        return self._run(f"FETCH {folder}", fetch)
+
     def delete(self, folder: str, uids: Sequence[int]) -> None:
         wanted = sorted(set(uids))
         if not wanted:

@@ -10,7 +10,7 @@ Every decision keeps its reason, for `inboxfollow explain`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -57,6 +57,18 @@ class Loop:
     status: Status = Status.AWAITING_REPLY
     status_reason: str = ""
     next_due: datetime | None = None
+    skipped: list[datetime] = field(default_factory=list)
+    judged: set[str] = field(default_factory=set)  # inbound message keys already weighed
+
+    @property
+    def steps_done(self) -> int:
+        """Contacts made or given up: outbound touches plus skipped drafts."""
+        return self.touches + len(self.skipped)
+
+    @property
+    def clock(self) -> datetime:
+        """What the next step is timed from: the last touch or the last skip."""
+        return max([self.last_touch, *self.skipped])
 
     @property
     def id(self) -> str:
@@ -117,6 +129,9 @@ class Derivation:
     loops: list[Loop]
     decisions: dict[str, QuoteDecision]  # outbound message key -> quote decision
     effects: dict[str, list[str]]  # message key -> what it did to which loop
+    # inbound messages by the ids they reference: a reply whose Date is earlier than
+    # the message it answers (a sender's clock off) still finds its loop
+    referenced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def derive_loops(
@@ -127,10 +142,15 @@ def derive_loops(
     rules: QuoteRules = DEFAULT_RULES,
     cadence: Cadence = DEFAULT_CADENCE,
     calendar: Calendar | None = None,
+    skipped: Mapping[str, Sequence[datetime]] | None = None,
 ) -> Derivation:
-    """Every loop, with its status, from the messages in date order."""
+    """Every loop, with its status, from the messages in date order.
+
+    `skipped` maps a loop id to the times the owner deleted a draft unsent: each
+    counts as a step of the cadence, and the next step is timed from it.
+    """
     calendar = calendar or Calendar()
-    ordered = sorted(records, key=lambda r: (r["date"], r["key"]))
+    ordered = sorted(records, key=lambda r: (r["date"], r["direction"] != "out", r["key"]))
     result = Derivation([], {}, {})
     forced = _quote_overrides(overrides)
     for record in ordered:
@@ -141,6 +161,7 @@ def derive_loops(
         elif record["direction"] == "in":
             _inbound(record, result)
     for loop in result.loops:
+        loop.skipped = sorted(t for t in (skipped or {}).get(loop.id, ()) if t <= now)
         _settle(loop, overrides, cadence, calendar)
     return result
 
@@ -171,16 +192,30 @@ def _outbound(
         loop = _loop_for_outbound(result.loops, touch.contact, record)
         if loop is not None:
             loop.outbound.append(record)
-            loop.ids |= _ids_of(record)
             result.effects.setdefault(key, []).append(
                 f"counts as touch {loop.touches} of the loop with {loop.contact} "
                 f"(quote {loop.quote['subject']!r})"
             )
         elif decision.is_quote:
-            new = Loop(touch.contact, touch.name, record, decision.reason, [record],
-                       _ids_of(record))
-            result.loops.append(new)
+            loop = Loop(touch.contact, touch.name, record, decision.reason, [record])
+            result.loops.append(loop)
             result.effects.setdefault(key, []).append(f"opens a loop with {touch.contact}")
+        else:
+            continue
+        _join(loop, _ids_of(record), result)
+
+
+def _join(loop: Loop, ids: set[str], result: Derivation) -> None:
+    """Add message ids to a loop's thread; judge replies already seen that name them."""
+    loop.ids |= ids
+    for message_id in sorted(ids):
+        for record in result.referenced.get(message_id, []):
+            if record["key"] in loop.judged:
+                continue
+            sender = record["sender"][1] if record["sender"] else ""
+            effect = _judge_inbound(loop, record, sender, True, sender == loop.contact)
+            if effect:
+                result.effects.setdefault(record["key"], []).append(effect)
 
 
 def _loop_for_outbound(loops: list[Loop], contact: str, record: dict[str, Any]) -> Loop | None:
@@ -196,6 +231,8 @@ def _loop_for_outbound(loops: list[Loop], contact: str, record: dict[str, Any]) 
 def _inbound(record: dict[str, Any], result: Derivation) -> None:
     sender = record["sender"][1] if record["sender"] else ""
     refs = _refs(record)
+    for ref in refs:
+        result.referenced.setdefault(ref, []).append(record)
     for loop in result.loops:
         in_thread = bool(loop.ids & refs)
         from_contact = sender == loop.contact
@@ -209,6 +246,7 @@ def _inbound(record: dict[str, Any], result: Derivation) -> None:
 def _judge_inbound(
     loop: Loop, record: dict[str, Any], sender: str, in_thread: bool, from_contact: bool
 ) -> str:
+    loop.judged.add(record["key"])
     kind = record["kind"]
     when = record["date"][:10]
     if kind == Kind.BOUNCE.value:
@@ -288,14 +326,15 @@ def _settle(loop: Loop, overrides: Sequence[Override], cadence: Cadence, cal: Ca
         loop.status, loop.status_reason = Status.REPLIED, loop.answer_reason
     elif loop.bounce is not None:
         loop.status, loop.status_reason = Status.BOUNCED, f"bounced: {loop.bounce_reason}"
-    elif loop.touches >= cadence.contacts:
+    elif loop.steps_done >= cadence.contacts:
         loop.status = Status.EXHAUSTED
+        skipped = f" ({len(loop.skipped)} skipped)" if loop.skipped else ""
         loop.status_reason = (f"all {cadence.contacts} contacts of the {cadence.name} cadence "
-                              "were made without an answer")
+                              f"were made{skipped} without an answer")
     else:
         loop.status = Status.AWAITING_REPLY
         loop.status_reason = f"no human answer since {loop.sent_at.date()}"
-        loop.next_due = cadence.due_after(loop.touches, loop.last_touch, cal)
+        loop.next_due = cadence.due_after(loop.steps_done, loop.clock, cal)
 
 
 def _manual_status(loop: Loop, overrides: Sequence[Override]) -> tuple[Status, str] | None:

@@ -211,6 +211,16 @@ class MaildirMailbox:
                 found.append(uid)
         return found
 
+    def fetch_message(self, folder: str, uid: int) -> bytes | None:
+        box, index = self._index(folder)
+        for found, key in index:
+            if found == uid:
+                try:
+                    return Path(box._path, box._lookup(key)).read_bytes()
+                except FileNotFoundError:
+                    return None
+        return None
+
     def delete(self, folder: str, uids: Sequence[int]) -> None:
         box, index = self._index(folder)
         wanted = set(uids)

@@ -7,6 +7,7 @@ The sync engine only speaks to this interface; `ImapMailbox` (imap.py) and
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Protocol
 
 from inboxfollow.model import FetchedMessage, FolderStatus
@@ -53,5 +54,22 @@ class Mailbox(Protocol):
 
         The caller appends it to the header block it already has."""
         ...
+
+    # Writing: drafts go into the DRAFTS folder.
+    def append(
+        self, folder: str, raw: bytes, flags: Sequence[str] = (), date: datetime | None = None
+    ) -> int | None:
+        """Store a message; its UID when the source can tell."""
+        ...
+
+    def search_header(self, folder: str, name: str, value: str) -> list[int]:
+        """UIDs of messages whose header `name` contains `value`."""
+        ...
+
+    def fetch_message(self, folder: str, uid: int) -> bytes | None:
+        """One whole message (small ones only, such as drafts), or None if gone."""
+        ...
+
+    def delete(self, folder: str, uids: Sequence[int]) -> None: ...
 
     def close(self) -> None: ...

@@ -106,6 +106,7 @@ class Store:
         self._checkpoints = db.table("checkpoints", cache_size=0)
         self._meta = db.table("meta", cache_size=0)
         self._overrides = db.table("overrides", cache_size=0)
+        self.drafts = db.table("drafts", cache_size=0)
         self._ids: dict[str, int] = {doc["key"]: doc.doc_id for doc in self.messages.all()}
         self._check_schema()
 

@@ -1,0 +1,262 @@
+"""Put the next follow-up of every due loop into the Drafts folder, exactly once.
+
+Each action has `report()` (what it would do) and `invoke()` (do it); a dry
+run plans by the same code and only reports. The plan reads the Drafts folder
+but never writes; `invoke` writes the mailbox first and the store after, and
+the deterministic Message-ID of a draft lets a rerun after a crash find the
+draft it already made instead of making a second one.
+
+A pending draft is reconciled on every run:
+- the loop was answered, bounced, stopped, won or lost: the draft is withdrawn
+  from Drafts if it is still our unedited draft (an edited one is left alone);
+- an outbound touch moved the loop past the draft's step (the owner sent it,
+  edited or not, or wrote their own): the step is done; a leftover unedited
+  draft is withdrawn;
+- the draft is gone from Drafts and nothing was sent: the owner deleted it, and
+  that counts as a skipped step. The loop moves on to its next step, timed from
+  the moment the deletion was noticed; `inboxfollow stop` ends a loop instead.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from inboxfollow.cadence import Cadence
+from inboxfollow.drafts import Draft, DraftFacts, Templates, render_draft
+from inboxfollow.errors import MailServerError
+from inboxfollow.loops import Derivation, Loop, Status
+from inboxfollow.model import Owner
+from inboxfollow.source import DRAFTS, Mailbox
+from inboxfollow.store import Store
+
+LOG = logging.getLogger(__name__)
+
+DRAFT_FLAGS = ("\\Draft", "\\Seen")
+
+
+def text_digest(text: str) -> str:
+    """A digest of a draft's text that ignores line-ending and trailing-space changes."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n")]
+    return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+
+
+def text_of(raw: bytes) -> str:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    body = message.get_body(preferencelist=("plain",))
+    return body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+
+
+@dataclass
+class DraftAction:
+    """One thing `drafts` does: create, adopt, withdraw, mark sent or skipped."""
+
+    action: str
+    loop: Loop
+    step: int
+    reason: str
+    draft: Draft | None = None
+    record: dict[str, Any] | None = None  # the stored draft record it is about
+    uids: tuple[int, ...] = ()  # where the draft sits in Drafts
+
+    def report(self, tz: Any) -> str:
+        who = f"{self.loop.contact} (quote {self.loop.quote['subject']!r})"
+        if self.action == "create":
+            assert self.draft is not None
+            return (f"create step {self.step} draft for {who}: {self.draft.subject!r} "
+                    f"from {self.draft.template}; {self.reason}")
+        return f"{self.action} step {self.step} draft for {who}: {self.reason}"
+
+    def as_json(self, tz: Any) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "action": self.action,
+            "loop_id": self.loop.id,
+            "contact": self.loop.contact,
+            "step": self.step,
+            "reason": self.reason,
+        }
+        if self.draft is not None:
+            item |= {
+                "message_id": self.draft.message_id,
+                "subject": self.draft.subject,
+                "template": self.draft.template,
+                "in_reply_to": self.draft.facts.thread[-1] if self.draft.facts.thread else None,
+                "text": self.draft.text,
+            }
+        elif self.record is not None:
+            item["message_id"] = self.record["message_id"]
+        return item
+
+
+class Drafter:
+    """Plans and carries out draft actions against one mailbox and the store."""
+
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        store: Store,
+        owner: Owner,
+        signature: str,
+        templates: Templates,
+        cadence: Cadence,
+        now: datetime,
+    ) -> None:
+        self.cadence = cadence
+        self.mailbox = mailbox
+        self.store = store
+        self.owner = owner
+        self.signature = signature
+        self.templates = templates
+        self.now = now
+        self._folder: str | None = None
+
+    @property
+    def folder(self) -> str:
+        if self._folder is None:
+            roles = self.mailbox.folders()
+            if DRAFTS not in roles:
+                raise MailServerError(
+                    f"{self.mailbox.name}: no Drafts folder found by SPECIAL-USE or name",
+                    "set drafts_folder in the config",
+                )
+            self._folder = roles[DRAFTS]
+        return self._folder
+
+    # ---- planning (reads only) -----------------------------------------
+    def plan(self, derivation: Derivation) -> list[DraftAction]:
+        loops = {lp.id: lp for lp in derivation.loops}
+        records = [dict(d, doc_id=d.doc_id) for d in self.store.drafts.all()]
+        actions = [a for r in records if r["state"] == "pending"
+                   for a in [self._reconcile(r, loops.get(r["loop_id"]))] if a]
+        done = {(r["loop_id"], r["step"]) for r in records}
+        for loop in derivation.loops:
+            action = self._due(loop, done)
+            if action:
+                actions.append(action)
+        return actions
+
+    def _find(self, message_id: str) -> tuple[int, ...]:
+        return tuple(self.mailbox.search_header(self.folder, "Message-ID", message_id))
+
+    def _unedited(self, record: dict[str, Any], uids: tuple[int, ...]) -> bool:
+        for uid in uids:
+            raw = self.mailbox.fetch_message(self.folder, uid)
+            if raw is not None and text_digest(text_of(raw)) == record["digest"]:
+                return True
+        return False
+
+    def _reconcile(self, record: dict[str, Any], loop: Loop | None) -> DraftAction | None:
+        uids = self._find(record["message_id"])
+        if loop is None or loop.status is not Status.AWAITING_REPLY:
+            why = f"the loop is {loop.status.value}" if loop else "the loop no longer exists"
+            return self._withdraw(record, loop, uids, why)
+        if loop.steps_done > record["step"]:
+            if uids:
+                return self._withdraw(record, loop, uids, "a newer touch already made this step",
+                                      done_state="sent")
+            return DraftAction("sent", loop, record["step"], "an outbound touch made this step",
+                               record=record)
+        if not uids:
+            return DraftAction("skipped", loop, record["step"],
+                               "the draft was deleted without being sent: the step is skipped",
+                               record=record)
+        return None
+
+    def _withdraw(self, record: dict[str, Any], loop: Loop | None, uids: tuple[int, ...],
+                  why: str, done_state: str = "withdrawn") -> DraftAction | None:
+        target = loop or _orphan(record)
+        if not uids:
+            return DraftAction(done_state, target, record["step"], f"{why}; draft already gone",
+                               record=record)
+        if not self._unedited(record, uids):
+            return DraftAction("leave", target, record["step"],
+                               f"{why}, but the owner edited the draft: left in Drafts",
+                               record=record)
+        return DraftAction("withdraw", target, record["step"], why, record=record, uids=uids)
+
+    def _due(self, loop: Loop, done: set[tuple[str, int]]) -> DraftAction | None:
+        if loop.status is not Status.AWAITING_REPLY or loop.next_due is None:
+            return None
+        step = loop.steps_done
+        if loop.next_due > self.now or (loop.id, step) in done:
+            return None
+        draft = render_draft(self._facts(loop, step), self.templates)
+        uids = self._find(draft.message_id)
+        if uids:
+            return DraftAction("adopt", loop, step, "this draft is already in Drafts "
+                               "(made before a crash): recorded, not made again",
+                               draft=draft, uids=uids)
+        reason = f"step {step} was due {loop.next_due.isoformat()}"
+        return DraftAction("create", loop, step, reason, draft=draft)
+
+    def _facts(self, loop: Loop, step: int) -> DraftFacts:
+        thread = list(loop.quote.get("references", []))
+        for record in loop.outbound:
+            mid = record["message_id"]
+            if mid and mid not in thread:
+                thread.append(mid)
+        return DraftFacts(
+            loop_id=loop.id,
+            step=step,
+            last_step=step == len(self.cadence.steps),
+            contact=loop.contact,
+            contact_name=loop.name,
+            quote_subject=loop.quote["subject"],
+            quote_date=loop.sent_at,
+            days_since=max((self.now - loop.sent_at).days, 0),
+            thread=tuple(thread),
+            owner_name=self.owner.name,
+            owner_address=_from_address(loop, self.owner),
+            signature=self.signature,
+        )
+
+    # ---- carrying out --------------------------------------------------
+    def invoke(self, action: DraftAction) -> None:
+        now = self.now.isoformat()
+        if action.action in ("create", "adopt"):
+            assert action.draft is not None
+            uid = action.uids[0] if action.uids else None
+            if action.action == "create":
+                raw = action.draft.to_bytes(self.now)
+                uid = self.mailbox.append(self.folder, raw, DRAFT_FLAGS, self.now)
+            self.store.drafts.insert({
+                "loop_id": action.loop.id, "step": action.step, "state": "pending",
+                "message_id": action.draft.message_id, "uid": uid, "created_at": now,
+                "digest": text_digest(action.draft.text), "contact": action.loop.contact,
+            })
+            return
+        assert action.record is not None
+        if action.action == "withdraw":
+            self.mailbox.delete(self.folder, action.uids)
+        state = {"withdraw": "withdrawn", "leave": "left"}.get(action.action, action.action)
+        self.store.drafts.update({"state": state, "closed_at": now},
+                                 doc_ids=[action.record["doc_id"]])
+
+
+def _from_address(loop: Loop, owner: Owner) -> str:
+    """Follow up from the address the quote was sent from."""
+    sender = loop.quote.get("sender")
+    if sender and owner.is_owner(sender[1]):
+        return str(sender[1])
+    return sorted(owner.addresses)[0]
+
+
+def _orphan(record: dict[str, Any]) -> Loop:
+    placeholder = {"key": record["loop_id"].split("|")[0], "subject": "(gone)",
+                   "message_id": "", "date": record["created_at"]}
+    return Loop(record.get("contact", ""), "", placeholder, "")
+
+
+def skipped_steps(store: Store) -> dict[str, list[datetime]]:
+    """When the owner deleted drafts unsent, per loop: each is a skipped step."""
+    skipped: dict[str, list[datetime]] = {}
+    for record in store.drafts.all():
+        if record["state"] == "skipped":
+            skipped.setdefault(record["loop_id"], []).append(
+                datetime.fromisoformat(record["closed_at"]))
+    return skipped

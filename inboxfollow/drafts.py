@@ -1,0 +1,192 @@
+"""Render a follow-up from a template and build it as a threaded draft message (pure).
+
+Templates come only from the templates folder; values taken from mail (names,
+subjects) are passed in as data and never evaluated as a template. The message
+is built with the standard email package's modern policy: names and subjects
+are folded and encoded, and no header can be injected through them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    UndefinedError,
+    select_autoescape,
+)
+
+from inboxfollow.errors import ConfigError
+
+LOOP_HEADER = "X-Inboxfollow-Loop"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|r|ris|wg|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
+
+
+def base_subject(subject: str) -> str:
+    """The subject without any Re:/AW:/Fwd: prefixes."""
+    return _REPLY_PREFIX.sub("", " ".join(subject.split())) or "(no subject)"
+
+
+def one_line(text: str) -> str:
+    """Any text made safe for a header: one line, no control characters."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def loop_ref(loop_id: str) -> str:
+    return hashlib.sha256(loop_id.encode("utf-8")).hexdigest()[:20]
+
+
+def draft_message_id(loop_id: str, step: int, domain: str) -> str:
+    """The same loop and step always give the same Message-ID: a crash cannot make two."""
+    return f"<inboxfollow.{loop_ref(loop_id)}.{step}@{domain}>"
+
+
+@dataclass(frozen=True)
+class DraftFacts:
+    """Everything a draft is made of, gathered from a loop."""
+
+    loop_id: str
+    step: int  # follow-up number: 1 is the first follow-up after the quote
+    last_step: bool
+    contact: str
+    contact_name: str
+    quote_subject: str
+    quote_date: datetime
+    days_since: int
+    thread: tuple[str, ...]  # message ids of the thread, oldest first
+    owner_name: str
+    owner_address: str
+    signature: str
+
+
+@dataclass(frozen=True)
+class Draft:
+    facts: DraftFacts
+    message_id: str
+    subject: str
+    text: str
+    html: str | None
+    template: str
+
+    def to_bytes(self, now: datetime) -> bytes:
+        return build_message(self, now)
+
+
+class Templates:
+    """The Jinja2 templates for drafts: one per step, with a fallback."""
+
+    def __init__(self, folder: Path = DEFAULT_TEMPLATES) -> None:
+        if not folder.is_dir():
+            raise ConfigError(
+                f"templates folder {folder} does not exist", "check [drafts].templates"
+            )
+        self.folder = folder
+        self.env = Environment(
+            loader=FileSystemLoader(str(folder)),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(["html", "html.j2"]),
+            keep_trailing_newline=True,
+        )
+
+    def names_for(self, facts: DraftFacts, suffix: str) -> list[str]:
+        names = [f"followup_{facts.step}.{suffix}.j2", f"followup.{suffix}.j2"]
+        if facts.last_step:
+            names.insert(0, f"followup_last.{suffix}.j2")
+        return names
+
+    def render(self, facts: DraftFacts, suffix: str, required: bool) -> tuple[str, str] | None:
+        for name in self.names_for(facts, suffix):
+            try:
+                template = self.env.get_template(name)
+            except TemplateNotFound:
+                continue
+            except TemplateError as err:
+                raise ConfigError(f"template {name}: {err}", "fix the template") from err
+            try:
+                return name, template.render(**template_values(facts))
+            except UndefinedError as err:
+                raise ConfigError(
+                    f"template {name} uses a variable it was not given: {err.message}",
+                    f"known variables: {', '.join(sorted(template_values(facts)))}",
+                ) from err
+        if required:
+            raise ConfigError(
+                f"no template for step {facts.step} in {self.folder}",
+                f"add {self.names_for(facts, suffix)[-1]}",
+            )
+        return None
+
+
+def first_name(name: str, email: str) -> str:
+    name = one_line(name).strip("\"' ")
+    if "," in name:  # "Weber, Jonas"
+        name = name.split(",", 1)[1].strip()
+    return name.split(" ")[0] if name else email.partition("@")[0].split(".")[0].title()
+
+
+def template_values(facts: DraftFacts) -> dict[str, Any]:
+    return {
+        "contact_name": one_line(facts.contact_name) or facts.contact,
+        "first_name": first_name(facts.contact_name, facts.contact),
+        "contact_email": facts.contact,
+        "quote_subject": base_subject(facts.quote_subject),
+        "quote_date": facts.quote_date.strftime("%d %B %Y").lstrip("0"),
+        "quote_word": "quote",
+        "days_since": facts.days_since,
+        "step": facts.step,
+        "contact_number": facts.step + 1,
+        "last_step": facts.last_step,
+        "owner_name": facts.owner_name,
+        "signature": facts.signature or facts.owner_name,
+    }
+
+
+def render_draft(facts: DraftFacts, templates: Templates) -> Draft:
+    name, text = templates.render(facts, "txt", required=True)  # type: ignore[misc]
+    html = templates.render(facts, "html", required=False)
+    domain = facts.owner_address.rpartition("@")[2] or "inboxfollow.invalid"
+    return Draft(
+        facts=facts,
+        message_id=draft_message_id(facts.loop_id, facts.step, domain),
+        subject=f"Re: {base_subject(facts.quote_subject)}",
+        text=text,
+        html=html[1] if html else None,
+        template=name,
+    )
+
+
+def _address(name: str, email: str) -> Address:
+    local, _, domain = email.partition("@")
+    return Address(display_name=one_line(name), username=local, domain=domain)
+
+
+def build_message(draft: Draft, now: datetime) -> bytes:
+    facts = draft.facts
+    msg = EmailMessage()
+    msg["From"] = _address(facts.owner_name, facts.owner_address)
+    msg["To"] = _address(facts.contact_name, facts.contact)
+    msg["Subject"] = one_line(draft.subject)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = draft.message_id
+    if facts.thread:
+        msg["In-Reply-To"] = facts.thread[-1]
+        msg["References"] = " ".join(facts.thread[-20:])
+    msg[LOOP_HEADER] = f"{loop_ref(facts.loop_id)}; step={facts.step}"
+    msg.set_content(draft.text)
+    if draft.html is not None:
+        msg.add_alternative(draft.html, subtype="html")
+    return msg.as_bytes(policy=SMTP)
