@@ -12,6 +12,8 @@ import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -42,8 +44,18 @@ def base_subject(subject: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Any text made safe for a header: one line, no control characters."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    """Any text made safe for a header: one line, no control characters.
+
+    Encoded words are decoded first and any left are broken up, because the
+    email package decodes "=?utf-8?q?...=0D=0A...?=" in a value it is given and
+    would write the line break it hides into the header block.
+    """
+    try:
+        text = str(make_header(decode_header(text)))
+    except (HeaderParseError, UnicodeError, LookupError, ValueError):
+        pass
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text.replace("=?", "= ?")
 
 
 def loop_ref(loop_id: str) -> str:
@@ -189,4 +201,21 @@ def build_message(draft: Draft, now: datetime) -> bytes:
     msg.set_content(draft.text)
     if draft.html is not None:
         msg.add_alternative(draft.html, subtype="html")
-    return msg.as_bytes(policy=SMTP)
+    raw = msg.as_bytes(policy=SMTP)
+    _check_header_names(raw)
+    return raw
+
+
+EXPECTED_HEADERS = {
+    "from", "to", "subject", "date", "message-id", "in-reply-to", "references",
+    LOOP_HEADER.lower(), "content-type", "content-transfer-encoding", "mime-version",
+}
+
+
+def _check_header_names(raw: bytes) -> None:
+    """A last guard: the header block holds exactly the headers we set, once each."""
+    header = raw.split(b"\r\n\r\n", 1)[0].decode("ascii", "replace")
+    names = [line.split(":", 1)[0].lower() for line in header.split("\r\n")
+             if line and not line[0].isspace()]
+    if len(names) != len(set(names)) or not set(names) <= EXPECTED_HEADERS:
+        raise ValueError(f"draft header block is not what was built: {sorted(names)}")
