@@ -20,8 +20,8 @@ from inboxfollow.config import Config, load_config
 from inboxfollow.drafts import LOOP_HEADER
 from inboxfollow.followup import derive, run_drafts
 from inboxfollow.imap import ImapMailbox, ImapSettings
-from inboxfollow.maildir import MaildirMailbox
 from inboxfollow.mailboxes import owner_of
+from inboxfollow.maildir import MaildirMailbox
 from inboxfollow.source import Mailbox
 from inboxfollow.store import open_store
 from inboxfollow.sync import sync

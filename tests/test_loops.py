@@ -92,6 +92,13 @@ CASES = {
     "mail from the contact before the quote is no answer": (
         [msg("e", ANN, [ME], -5, "enquiry"), QUOTE],
         {"ann@acme.example": ("awaiting_reply", 1)}),
+    "a reply in the thread dated before the quote (the sender's clock is off)": (
+        [QUOTE, msg("r", BEN, [ME], -2, "Re: Quote", refs=("<q@x>",))],
+        {"ann@acme.example": ("replied", 1)}),
+    "a bounce in the thread dated the same second as the quote": (
+        [QUOTE, msg("b", ["", "mailer-daemon@mx.example"], [ME], 0, "Undeliverable",
+                    kind="bounce", refs=("<q@x>",))],
+        {"ann@acme.example": ("bounced", 1)}),
     "a plain outbound message opens no loop": (
         [msg("h", ME, [ANN], 0, "hello")], {}),
     "the capture copy is never a contact": (
