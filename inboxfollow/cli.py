@@ -75,7 +75,7 @@ def cmd_sync(ctx: Context) -> int:
 
 
 def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:
-    with open_store(config.store_path) as store:
+    with open_store(config.store_path, readonly=True) as store:
         records = store.all_messages()
     touches = all_touches(records, owner_of(config))
     return touches, build_contacts(touches)
@@ -123,7 +123,7 @@ STATUSES = ("awaiting_reply", "replied", "bounced", "exhausted", "stopped", "won
 
 def cmd_quotes(ctx: Context) -> int:
     config, now = ctx.config, ctx.now
-    with open_store(config.store_path) as store:
+    with open_store(config.store_path, readonly=True) as store:
         _, derivation = derive(store, config, now)
     wanted = ctx.args.status
     loops = [lp for lp in derivation.loops if wanted == "all" or lp.status.value == wanted]
@@ -137,53 +137,50 @@ def cmd_quotes(ctx: Context) -> int:
     return 0
 
 
-def _command_store(ctx: Context, action: str, target: str) -> None:
-    with open_store(ctx.config.store_path) as store:
-        store.add_override(action, target, ctx.now.isoformat())
-        store.commit()
-
-
 def cmd_quote(ctx: Context) -> int:
     with open_store(ctx.config.store_path) as store:
         record = find_message(store, ctx.args.message_id)
-    if record["direction"] != "out":
-        raise InboxfollowError(
-            f"{ctx.args.message_id} was not sent by the owner", "only outbound mail is a quote"
-        )
-    action = "not_quote" if ctx.args.not_ else "quote"
-    _command_store(ctx, action, record["key"])
+        if record["direction"] != "out":
+            raise InboxfollowError(
+                f"{ctx.args.message_id} was not sent by the owner", "only outbound mail is a quote"
+            )
+        store.add_override("not_quote" if ctx.args.not_ else "quote", record["key"],
+                           ctx.now.isoformat())
+        store.commit()
     print(f"{record['key']} {'is no longer' if ctx.args.not_ else 'is now'} a quote")
     return 0
 
 
 def cmd_stop(ctx: Context) -> int:
-    target = ctx.args.target.strip()
-    if "@" in target and not target.startswith("<"):
-        with open_store(ctx.config.store_path) as store:
-            _, derivation = derive(store, ctx.config, ctx.now)
-        target = target.lower()
-        if not any(lp.contact == target for lp in derivation.loops):
-            # not a contact with a loop: perhaps a Message-ID without brackets
-            with open_store(ctx.config.store_path) as store:
-                target = find_message(store, target)["key"]
-    else:
-        with open_store(ctx.config.store_path) as store:
-            target = find_message(store, target)["key"]
-    _command_store(ctx, "stop", target)
+    """Stop by contact address when it has a loop, else by the quote's Message-ID."""
+    wanted = ctx.args.target.strip()
+    with open_store(ctx.config.store_path) as store:
+        _, derivation = derive(store, ctx.config, ctx.now)
+        if any(lp.contact == wanted.lower() for lp in derivation.loops):
+            target = wanted.lower()
+        else:
+            target = find_message(store, wanted)["key"]
+        store.add_override("stop", target, ctx.now.isoformat())
+        store.commit()
     print(f"stopped follow-ups for {target}")
     return 0
 
 
 def cmd_mark(ctx: Context) -> int:
     contact = ctx.args.contact.strip().lower()
-    _command_store(ctx, ctx.args.outcome, contact)
+    with open_store(ctx.config.store_path) as store:
+        _, derivation = derive(store, ctx.config, ctx.now)
+        if not any(lp.contact == contact for lp in derivation.loops):
+            raise InboxfollowError(f"{contact} has no quote loop", "see `inboxfollow quotes`")
+        store.add_override(ctx.args.outcome, contact, ctx.now.isoformat())
+        store.commit()
     print(f"marked {contact} {ctx.args.outcome}")
     return 0
 
 
 def cmd_explain(ctx: Context) -> int:
     config = ctx.config
-    with open_store(config.store_path) as store:
+    with open_store(config.store_path, readonly=True) as store:
         record = find_message(store, ctx.args.message_id)
         _, derivation = derive(store, config, ctx.now)
     print("\n".join(explain(record, derivation, config.timezone)))
@@ -211,6 +208,26 @@ def cmd_drafts(ctx: Context) -> int:
     return 0
 
 
+def cmd_run(ctx: Context) -> int:
+    from inboxfollow.daemon import Daemon
+    from inboxfollow.jobs import build_jobs
+
+    config = ctx.config
+    fixed = parse_now(ctx.args.now, config.timezone)
+    daemon = Daemon(
+        jobs=build_jobs(config),
+        open_store=lambda: open_store(config.store_path),
+        clock=(lambda: fixed) if fixed else (lambda: datetime.now(config.timezone)),
+    )
+    if ctx.args.once:
+        lines = daemon.run_due()
+        print("; ".join(lines) if lines else "nothing due")
+        return 0
+    daemon.install_signal_handlers()
+    daemon.run_forever(ctx.args.tick)
+    return 0
+
+
 def cmd_check(ctx: Context) -> int:
     from inboxfollow.check import run_checks
 
@@ -235,6 +252,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "mark": cmd_mark,
     "explain": cmd_explain,
     "drafts": cmd_drafts,
+    "run": cmd_run,
     "demo": cmd_demo,
 }
 
@@ -274,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     drafts = sub.add_parser("drafts", help="put the follow-ups due now into Drafts")
     drafts.add_argument("--dry-run", action="store_true", help="show what it would do; do nothing")
     drafts.add_argument("--json", action="store_true")
+    run = sub.add_parser("run", help="the daemon: sync, drafts and digest on schedule")
+    run.add_argument("--once", action="store_true", help="do what is due now, then exit")
+    run.add_argument("--tick", type=int, default=60, help=argparse.SUPPRESS)
     demo = sub.add_parser("demo", help="try it on a sample mailbox, no server needed")
     demo.add_argument("--dir", default="inboxfollow-demo", help="folder for the sample mailbox")
     return parser

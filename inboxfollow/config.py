@@ -76,6 +76,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "sync": {
         "batch_size": Key(int, 500, hint="messages fetched per request, e.g. 500"),
+        "every_minutes": Key(int, 15, hint="how often `inboxfollow run` syncs, e.g. 15"),
     },
     "quotes": {
         "words": Key(list, [], hint='words that name an offer, e.g. ["quote", "angebot"]'),
@@ -89,6 +90,26 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "draft_time": Key(str, "08:30", hint='local time of day for drafting, e.g. "08:30"'),
         "holidays": Key(list, [], hint='dates to skip, e.g. ["2026-12-25", "2027-01-01"]'),
         "weekend": Key(list, ["sat", "sun"], hint='weekday names to skip, e.g. ["sat", "sun"]'),
+    },
+    "digest": {
+        "weekday": Key(str, "mon", hint='the day the weekly digest goes out, e.g. "mon"'),
+        "time": Key(str, "08:00", hint='local time of day for the digest, e.g. "08:00"'),
+        "quiet_days": Key(int, 30, hint="days without a touch before a contact is quiet, e.g. 30"),
+        "quiet_limit": Key(int, 20, hint="how many quiet contacts the digest lists, e.g. 20"),
+        "daily_checklist": Key(bool, False, hint="true mails a checklist every working day"),
+        "checklist_time": Key(str, "07:30", hint='local time of day for it, e.g. "07:30"'),
+        "delivery": Key(str, "imap", choices=("imap", "smtp")),
+        "to": Key(str, "", hint="where the digest goes; default: the owner's first address"),
+    },
+    "smtp": {
+        "host": Key(str, REQUIRED, hint='the SMTP server, e.g. host = "smtp.example.com"'),
+        "port": Key(int, 0, hint="a TCP port number: 587 for starttls, 465 for ssl"),
+        "security": Key(str, "starttls", choices=("starttls", "ssl", "none")),
+        "username": Key(str, "", hint="the login name; empty: no login"),
+        "password_env": Key(str, ""),
+        "password_cmd": Key(str, ""),
+        "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
+        "ca_file": Key(str, ""),
     },
 }
 # Sections whose keys are names the owner chooses: name -> list of strings.
@@ -160,6 +181,31 @@ class CaptureConfig:
 
 
 @dataclass(frozen=True)
+class DigestConfig:
+    """When and how the digest and the daily checklist go out ([digest])."""
+
+    weekday: int = 0  # 0 is Monday
+    send_time: time = time(8, 0)
+    quiet_days: int = 30
+    quiet_limit: int = 20
+    daily_checklist: bool = False
+    checklist_time: time = time(7, 30)
+    delivery: str = "imap"  # "imap": APPEND into the owner's INBOX; "smtp": send via [smtp]
+    to: str = ""  # "" until built: then the owner's first address
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    security: str  # "starttls", "ssl" (implicit TLS) or "none" (loopback only)
+    username: str  # "" for no login
+    secret: Secret | None  # None when there is no login
+    timeout: float
+    ca_file: str
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     owner_name: str
@@ -171,11 +217,14 @@ class Config:
     maildir: MaildirConfig | None = None
     capture: CaptureConfig | None = None
     batch_size: int = 500
+    sync_minutes: int = 15
     quote_rules: QuoteRules = DEFAULT_RULES
     quote_cadence: Cadence = DEFAULT_CADENCE
     calendar: Calendar = field(default_factory=Calendar)
     templates: Path = DEFAULT_TEMPLATES
     raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    smtp: SmtpConfig | None = None
 
 
 def load_config(path: Path) -> Config:
@@ -290,11 +339,16 @@ def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
         maildir=maildir,
         capture=_capture(sections["capture"], imap) if "capture" in sections else None,
         batch_size=_positive("[sync].batch_size", sections.get("sync", {}).get("batch_size", 500)),
+        sync_minutes=_positive(
+            "[sync].every_minutes", sections.get("sync", {}).get("every_minutes", 15)
+        ),
         quote_rules=_quote_rules(sections.get("quotes", {})),
         quote_cadence=_quote_cadence(sections),
         calendar=_calendar(sections.get("calendar", {}), _zone(owner["timezone"])),
         templates=_templates(base, sections.get("drafts", {}).get("templates", "")),
         raw=sections,
+        digest=_digest(sections.get("digest", {}), addresses, "smtp" in sections),
+        smtp=_smtp(sections["smtp"]) if "smtp" in sections else None,
     )
 
 
@@ -421,3 +475,61 @@ def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:
             "[capture].username needs an [imap] section", "the capture mailbox is polled over IMAP"
         )
     return CaptureConfig(address, body["username"], _secret("capture", body))
+
+
+def _time_of_day(name: str, text: str) -> time:
+    try:
+        hour, minute = (int(x) for x in text.split(":"))
+        return time(hour, minute)
+    except ValueError as err:
+        raise ConfigError(f"{name} {text!r} is not a time of day", 'write it as "HH:MM"') from err
+
+
+def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -> DigestConfig:
+    body = {key: spec.default for key, spec in SCHEMA["digest"].items()} | given
+    day = body["weekday"].strip().lower()[:3]
+    if day not in WEEKDAYS:
+        raise ConfigError(f"[digest].weekday is {body['weekday']!r}", f"use {', '.join(WEEKDAYS)}")
+    if body["delivery"] == "smtp" and not has_smtp:
+        raise ConfigError(
+            '[digest].delivery = "smtp" needs an [smtp] section',
+            'add [smtp] with host (and username, password_env), or use delivery = "imap"',
+        )
+    to = body["to"].strip() or addresses[0]
+    if "@" not in to or not to.isprintable() or any(c.isspace() for c in to):
+        raise ConfigError(f"[digest].to {to!r} is not an email address", 'e.g. "me@example.com"')
+    return DigestConfig(
+        weekday=WEEKDAYS.index(day),
+        send_time=_time_of_day("[digest].time", body["time"]),
+        quiet_days=_positive("[digest].quiet_days", body["quiet_days"]),
+        quiet_limit=_positive("[digest].quiet_limit", body["quiet_limit"]),
+        daily_checklist=body["daily_checklist"],
+        checklist_time=_time_of_day("[digest].checklist_time", body["checklist_time"]),
+        delivery=body["delivery"],
+        to=to,
+    )
+
+
+def _smtp(body: dict[str, Any]) -> SmtpConfig:
+    security = body["security"]
+    if security == "none" and not is_loopback(body["host"]):
+        raise ConfigError(
+            f'[smtp].security = "none" is refused for {body["host"]}: the password and the '
+            "digest would cross the network in clear",
+            'use "starttls" (port 587) or "ssl" (port 465); "none" is allowed only on loopback',
+        )
+    port = body["port"] or {"starttls": 587, "ssl": 465}.get(security, 25)
+    if not 0 < port < 65536:
+        raise ConfigError(f"[smtp].port {port} is not a TCP port", "use a number from 1 to 65535")
+    username = body["username"]
+    if not username and (body["password_env"] or body["password_cmd"]):
+        raise ConfigError("[smtp] has a password source but no username", "set [smtp].username")
+    return SmtpConfig(
+        host=body["host"],
+        port=port,
+        security=security,
+        username=username,
+        secret=_secret("smtp", body) if username else None,
+        timeout=float(_positive("[smtp].timeout", body["timeout"])),
+        ca_file=body["ca_file"],
+    )

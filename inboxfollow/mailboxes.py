@@ -41,10 +41,10 @@ def open_mailboxes(config: Config) -> list[Mailbox]:
         )
     imap = config.imap
     sources: list[Mailbox] = [
-        ImapMailbox("owner", _imap_settings(imap, imap.username, imap.secret.resolve()))
+        ImapMailbox(_imap_settings(imap, imap.username, imap.secret.resolve()), "owner")
     ]
     capture = config.capture
     if capture is not None and capture.secret is not None:
         settings = _imap_settings(imap, capture.username, capture.secret.resolve())
-        sources.append(ImapMailbox("capture", settings))
+        sources.append(ImapMailbox(settings, "capture"))
     return sources

@@ -131,7 +131,7 @@ class MaildirMailbox:
         match = _STAMP.match(key.encode())
         if match:
             return int(match.group(1)) * 1_000_000 + int(match.group(2)) % 1_000_000
-        return int(Path(box._path, box._lookup(key)).stat().st_mtime * 1_000_000)
+        return int(_file(box, key).stat().st_mtime * 1_000_000)
 
     def status(self, folder: str) -> FolderStatus:
         _, index = self._index(folder)
@@ -151,7 +151,7 @@ class MaildirMailbox:
     def _fetch(
         self, box: mailbox.Maildir, folder: str, uid: int, key: str
     ) -> FetchedMessage | None:
-        path = Path(box._path) / box._lookup(key)
+        path = _file(box, key)
         try:
             raw = path.read_bytes()
         except FileNotFoundError:  # moved or deleted since the listing
@@ -182,7 +182,7 @@ class MaildirMailbox:
         for uid, key in index:
             if uid in wanted:
                 try:
-                    raw = (Path(box._path) / box._lookup(key)).read_bytes()
+                    raw = (_file(box, key)).read_bytes()
                 except FileNotFoundError:
                     continue
                 texts[uid] = split_header(raw)[1][:limit]
@@ -205,7 +205,7 @@ class MaildirMailbox:
         box, index = self._index(folder)
         found = []
         for uid, key in index:
-            header, _ = split_header(Path(box._path, box._lookup(key)).read_bytes())
+            header, _ = split_header(_file(box, key).read_bytes())
             parsed = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(header)
             if any(value in str(v) for v in parsed.get_all(name, [])):
                 found.append(uid)
@@ -216,7 +216,7 @@ class MaildirMailbox:
         for found, key in index:
             if found == uid:
                 try:
-                    return Path(box._path, box._lookup(key)).read_bytes()
+                    return _file(box, key).read_bytes()
                 except FileNotFoundError:
                     return None
         return None
@@ -234,3 +234,9 @@ class MaildirMailbox:
 
 def _maildir_flag(flag: str) -> str:
     return {"\\Draft": "D", "\\Seen": "S", "\\Flagged": "F", "\\Answered": "R"}.get(flag, "")
+
+
+def _file(box: mailbox.Maildir, key: str) -> Path:
+    """Where a message's file is now: the one place that uses Maildir's private index."""
+    return Path(box._path, box._lookup(key))  # type: ignore[attr-defined]
+

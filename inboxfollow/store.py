@@ -14,8 +14,8 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +33,9 @@ SCHEMA_VERSION = 1
 class AtomicJSONStorage(Storage):
     """A TinyDB storage that holds the data in memory until `flush()`."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, readonly: bool = False) -> None:
         self.path = Path(path)
+        self.readonly = readonly
         self._data: dict[str, Any] | None = _load_json(self.path)
         self.dirty = False
 
@@ -48,6 +49,8 @@ class AtomicJSONStorage(Storage):
     def flush(self) -> None:
         if not self.dirty or self._data is None:
             return
+        if self.readonly:
+            raise StoreError(f"store {self.path} was opened read-only")
         _replace_atomically(self.path, json.dumps(self._data, separators=(",", ":")))
         self.dirty = False
 
@@ -183,14 +186,16 @@ class Store:
         def stale(loc: list[Any]) -> bool:
             return loc[0] == mailbox and loc[1] == folder and loc[2] != keep_uidvalidity
 
-        def prune(doc: dict[str, Any]) -> None:
+        def prune(doc: MutableMapping[str, Any]) -> None:
             doc["locations"] = [loc for loc in doc["locations"] if not stale(loc)]
 
         ids = [d.doc_id for d in self.messages.all() if any(stale(x) for x in d["locations"])]
         if ids:
             self.messages.update(prune, doc_ids=ids)
 
-    def update_messages(self, change: Callable[[dict[str, Any]], None], keys: list[str]) -> None:
+    def update_messages(
+        self, change: Callable[[MutableMapping[str, Any]], None], keys: list[str]
+    ) -> None:
         ids = [self._ids[k] for k in keys if k in self._ids]
         if ids:
             self.messages.update(change, doc_ids=ids)
@@ -219,8 +224,8 @@ class Store:
         return self._storage.dirty
 
 
-def _add_locations(known: dict[str, list[Location]]) -> Callable[[dict[str, Any]], None]:
-    def add(doc: dict[str, Any]) -> None:
+def _add_locations(known: dict[str, list[Location]]) -> Callable[[MutableMapping[str, Any]], None]:
+    def add(doc: MutableMapping[str, Any]) -> None:
         for loc in known[doc["key"]]:
             entry = [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]
             if entry not in doc["locations"]:
@@ -230,18 +235,17 @@ def _add_locations(known: dict[str, list[Location]]) -> Callable[[dict[str, Any]
 
 
 @contextmanager
-def open_store(path: Path) -> Iterator[Store]:
-    """Open the store at `path`, owning it until the block ends."""
-    with _lock(path):
-        storage_holder: list[AtomicJSONStorage] = []
+def open_store(path: Path, readonly: bool = False) -> Iterator[Store]:
+    """Open the store at `path`, owning it until the block ends.
 
-        def factory(p: str) -> AtomicJSONStorage:
-            storage_holder.append(AtomicJSONStorage(p))
-            return storage_holder[0]
-
-        db = TinyDB(str(path), storage=factory)  # type: ignore[arg-type]
+    A read-only store takes no lock (the file is only ever replaced whole, so
+    reading it is safe while another process owns it) and cannot commit.
+    """
+    with nullcontext() if readonly else _lock(path):
+        storage = AtomicJSONStorage(str(path), readonly)
+        db = TinyDB(storage=lambda: storage)  # type: ignore[arg-type]
         try:
-            yield Store(db, storage_holder[0])
+            yield Store(db, storage)
         finally:
             db.close()
 

@@ -55,13 +55,17 @@ def sync(
     owner: Owner,
     batch_size: int = 500,
     progress: Progress | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> SyncSummary:
+    """One pass; `stop` is asked between batches, and a stop ends the pass cleanly."""
     summary = SyncSummary()
     for source in sources:
         for folder in sync_folders(source):
-            _sync_folder(source, folder, store, owner, batch_size, summary, progress)
+            if stop is not None and stop():
+                break
+            _sync_folder(source, folder, store, owner, batch_size, summary, progress, stop)
     store.commit()
-    LOG.info("%s", summary.line())
+    LOG.debug("%s", summary.line())
     return summary
 
 
@@ -73,6 +77,7 @@ def _sync_folder(
     batch_size: int,
     summary: SyncSummary,
     progress: Progress | None,
+    stop: Callable[[], bool] | None = None,
 ) -> None:
     summary.folders += 1
     status = source.status(folder)
@@ -107,6 +112,8 @@ def _sync_folder(
             since_commit = 0
         if progress:
             progress(done, expected)
+        if stop is not None and stop():
+            return  # the checkpoint covers what was saved; the next pass goes on from it
     final = max(last_uid, status.uidnext - 1)
     store.set_checkpoint(Checkpoint(source.name, folder, status.uidvalidity, final))
 

@@ -1,0 +1,146 @@
+"""`inboxfollow run`: sync, draft and send the digest by themselves.
+
+`schedule` ticks the loop; whether a timed job is due is decided from when it
+last ran, which is kept in the store (slots.py), so a restart neither repeats
+nor skips a job and a machine that slept catches up once. Every job is
+guarded: an exception is logged with its cause and the loop goes on. SIGTERM
+and SIGINT let the current job finish its write, then the loop ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import FrameType
+from typing import Any
+
+import schedule
+
+from inboxfollow.errors import InboxfollowError
+from inboxfollow.slots import Slot, interval_due
+from inboxfollow.store import Store
+
+LOG = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+# A job gets the open store, the time and a stop flag; it returns one line for the log.
+JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
+RETRY_AFTER = timedelta(minutes=5)  # a failed job is tried again after this long
+
+
+@dataclass
+class Job:
+    name: str
+    run: JobFunc
+    slot: Slot | None = None  # timed job: daily or weekly
+    every_minutes: int = 0  # interval job
+
+    def is_due(self, last_run: datetime | None, now: datetime) -> bool:
+        if self.slot is not None:
+            return self.slot.is_due(last_run, now)
+        return interval_due(last_run, now, self.every_minutes)
+
+
+@dataclass
+class Daemon:
+    jobs: list[Job]
+    open_store: Callable[[], Any]  # a context manager yielding the Store
+    clock: Clock
+    stop_event: threading.Event = field(default_factory=threading.Event)
+    failed_at: dict[str, datetime] = field(default_factory=dict)
+    runs: dict[str, str] | None = None  # when each job last ran, as of the last cycle
+
+    def stopping(self) -> bool:
+        return self.stop_event.is_set()
+
+    def _nothing_due(self, now: datetime) -> bool:
+        """Decided from the runs seen last cycle, without reading the store."""
+        if self.runs is None:
+            return False
+        for job in self.jobs:
+            last = self.runs.get(job.name)
+            if job.name == "digest":
+                last = last or self.runs.get("installed_at")
+            if job.is_due(datetime.fromisoformat(last) if last else None, now):
+                return False
+        return True
+
+    def run_due(self) -> list[str]:
+        """Run every job that is due now; one INFO line for the cycle."""
+        now = self.clock()
+        if self._nothing_due(now):
+            return []
+        lines: list[str] = []
+        try:
+            with self.open_store() as store:
+                lines = self._run_jobs(store, now)
+        except InboxfollowError as err:  # e.g. the store is busy: try again next tick
+            LOG.error("cycle skipped: %s", err)
+            return [f"cycle skipped: {err}"]
+        level = logging.INFO if lines else logging.DEBUG
+        LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
+                "; ".join(lines) if lines else "nothing due")
+        return lines
+
+    def _run_jobs(self, store: Store, now: datetime) -> list[str]:
+        runs = dict(store.get_meta("job_runs", {}))
+        if "installed_at" not in runs:
+            runs["installed_at"] = now.isoformat()
+        lines = []
+        for job in self.jobs:
+            if self.stopping():
+                break
+            last = runs.get(job.name) or (runs["installed_at"] if job.name == "digest" else None)
+            last_run = datetime.fromisoformat(last) if last else None
+            if not job.is_due(last_run, now) or self._backing_off(job, now):
+                continue
+            line = self._guarded(job, store, now)
+            if line is not None:
+                runs[job.name] = now.isoformat()
+                lines.append(f"{job.name}: {line}")
+            store.set_meta("job_runs", runs)
+            store.commit()
+        store.set_meta("job_runs", runs)
+        store.commit()
+        self.runs = runs
+        return lines
+
+    def _backing_off(self, job: Job, now: datetime) -> bool:
+        failed = self.failed_at.get(job.name)
+        return failed is not None and now - failed < RETRY_AFTER
+
+    def _guarded(self, job: Job, store: Store, now: datetime) -> str | None:
+        try:
+            line = job.run(store, now, self.stopping)
+        except InboxfollowError as err:
+            LOG.error("%s failed: %s", job.name, err)
+        except Exception:  # a bug in one job must not stop the others
+            LOG.exception("%s failed", job.name)
+        else:
+            self.failed_at.pop(job.name, None)
+            return line
+        self.failed_at[job.name] = now
+        return None
+
+    def run_forever(self, tick_seconds: int = 60) -> None:
+        """Tick with `schedule` until SIGTERM/SIGINT; the first tick is now."""
+        scheduler = schedule.Scheduler()
+        scheduler.every(tick_seconds).seconds.do(self.run_due)
+        self.run_due()
+        while not self.stopping():
+            scheduler.run_pending()
+            idle = scheduler.idle_seconds
+            self.stop_event.wait(max(0.0, min(idle if idle is not None else 1.0, 1.0)))
+        LOG.info("stopped")
+
+    def install_signal_handlers(self) -> None:
+        def handle(signum: int, frame: FrameType | None) -> None:
+            LOG.info("signal %s: finishing the current job, then stopping", signum)
+            self.stop_event.set()
+
+        signal.signal(signal.SIGTERM, handle)
+        signal.signal(signal.SIGINT, handle)

@@ -1,0 +1,49 @@
+"""The daemon's jobs, built from the config: sync, drafts, and (when set up) the digest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from inboxfollow.config import Config
+from inboxfollow.daemon import Job
+from inboxfollow.followup import run_drafts
+from inboxfollow.mailboxes import open_mailboxes, owner_of
+from inboxfollow.slots import Slot
+from inboxfollow.store import Store
+from inboxfollow.sync import sync
+
+
+def sync_job(config: Config) -> Callable[[Store, datetime, Callable[[], bool]], str]:
+    def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
+        sources = open_mailboxes(config)
+        try:
+            summary = sync(sources, store, owner_of(config), config.batch_size, stop=stop)
+        finally:
+            for source in sources:
+                source.close()
+        return summary.line().removeprefix("sync: ")
+
+    return run
+
+
+def drafts_job(config: Config) -> Callable[[Store, datetime, Callable[[], bool]], str]:
+    def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
+        mailbox = open_mailboxes(config)[0]
+        try:
+            actions = run_drafts(config, store, mailbox, now, dry_run=False)
+        finally:
+            mailbox.close()
+        created = sum(a.action == "create" for a in actions)
+        return f"{created} created, {len(actions) - created} other action(s)"
+
+    return run
+
+
+def build_jobs(config: Config) -> list[Job]:
+    """Sync first, so drafts and the digest see the newest mail."""
+    jobs = [
+        Job("sync", sync_job(config), every_minutes=config.sync_minutes),
+        Job("drafts", drafts_job(config), slot=Slot(config.calendar.draft_time, config.timezone)),
+    ]
+    return jobs
