@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from inboxfollow.cadence import Cadence
-from inboxfollow.drafts import Draft, DraftFacts, Templates, render_draft
+from inboxfollow.drafts import LOOP_HEADER, Draft, DraftFacts, Templates, render_draft
 from inboxfollow.errors import MailServerError
 from inboxfollow.loops import Derivation, Loop, Status
 from inboxfollow.model import Owner
@@ -114,6 +114,7 @@ class Drafter:
         self.templates = templates
         self.now = now
         self._folder: str | None = None
+        self._ours: dict[str, list[int]] | None = None
 
     @property
     def folder(self) -> str:
@@ -141,7 +142,10 @@ class Drafter:
         return actions
 
     def _find(self, message_id: str) -> tuple[int, ...]:
-        return tuple(self.mailbox.search_header(self.folder, "Message-ID", message_id))
+        """Where a draft of ours sits in Drafts: one search for all of them, then a lookup."""
+        if self._ours is None:
+            self._ours = self.mailbox.message_ids_with_header(self.folder, LOOP_HEADER)
+        return tuple(self._ours.get(message_id, ()))
 
     def _unedited(self, record: dict[str, Any], uids: tuple[int, ...]) -> bool:
         for uid in uids:

@@ -49,7 +49,9 @@ def run_drafts(
     if not dry_run:
         for action in actions:
             drafter.invoke(action)
-            store.commit()  # after each mailbox write, so a crash loses at most the last one
+        # One write for the whole run: a crash before it leaves drafts in Drafts that the
+        # next run finds by their Message-ID and records, instead of making them again.
+        store.commit()
     return actions
 
 

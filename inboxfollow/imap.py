@@ -214,6 +214,25 @@ class ImapMailbox:
     def search_header(self, folder: str, name: str, value: str) -> list[int]:
         return self._run(f"SEARCH {folder}", lambda c: self._search(c, folder, name, value))
 
+    def message_ids_with_header(self, folder: str, header: str) -> dict[str, list[int]]:
+        """Message-ID -> UIDs of every message in `folder` that carries `header`."""
+
+        def index(client: IMAPClient) -> dict[str, list[int]]:
+            self._select(client, folder, readonly=True)
+            uids = sorted(client.search(["HEADER", header, ""]))
+            found: dict[str, list[int]] = {}
+            item = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+            for start in range(0, len(uids), 500):
+                chunk = uids[start : start + 500]
+                response = client.fetch(chunk, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
+                for uid in chunk:
+                    value = _header_value(response.get(uid, {}).get(item, b""), "message-id")
+                    if value:
+                        found.setdefault(value, []).append(uid)
+            return found
+
+        return self._run(f"SEARCH {folder}", index)
+
     def fetch_message(self, folder: str, uid: int) -> bytes | None:
         """One whole message (for small ones, such as our own drafts), or None if gone."""
 

@@ -211,6 +211,16 @@ class MaildirMailbox:
                 found.append(uid)
         return found
 
+    def message_ids_with_header(self, folder: str, header: str) -> dict[str, list[int]]:
+        box, index = self._index(folder)
+        parser = email.parser.BytesHeaderParser(policy=email.policy.compat32)
+        found: dict[str, list[int]] = {}
+        for uid, key in index:
+            parsed = parser.parsebytes(split_header(_file(box, key).read_bytes())[0])
+            if parsed.get(header) is not None and parsed.get("Message-ID"):
+                found.setdefault(str(parsed["Message-ID"]).strip(), []).append(uid)
+        return found
+
     def fetch_message(self, folder: str, uid: int) -> bytes | None:
         box, index = self._index(folder)
         for found, key in index:

@@ -66,6 +66,10 @@ class Mailbox(Protocol):
         """UIDs of messages whose header `name` contains `value`."""
         ...
 
+    def message_ids_with_header(self, folder: str, header: str) -> dict[str, list[int]]:
+        """Message-ID -> UIDs of every message in `folder` that carries `header`."""
+        ...
+
     def fetch_message(self, folder: str, uid: int) -> bytes | None:
         """One whole message (small ones only, such as drafts), or None if gone."""
         ...
