@@ -112,3 +112,28 @@ KEPT_HEADERS = (
 
 def _kept_headers(parsed: ParsedMessage) -> dict[str, str]:
     return {name: parsed.headers[name][:500] for name in KEPT_HEADERS if name in parsed.headers}
+
+
+_AUTH_FAIL = re.compile(r"\b(dmarc|spf|dkim)=(fail|softfail|permerror)\b", re.IGNORECASE)
+
+
+def trust_problem(parsed: ParsedMessage, source: str, owner: Owner) -> str:
+    """Why a message must not be recorded: mail to the capture address counts only
+    when it comes from the owner (and the owner's server did not find it forged)."""
+    if not owner.capture_address and source != "capture":
+        return ""
+    delivered = parsed.headers.get("delivered-to", "") + " " + parsed.headers.get(
+        "x-original-to", "")
+    to_capture = any(owner.is_capture(a.email) for a in parsed.recipients) or (
+        bool(owner.capture_address) and owner.capture_address in delivered.lower())
+    to_owner = any(owner.is_owner(a.email) and not owner.is_capture(a.email)
+                   for a in parsed.recipients)
+    if source != "capture" and not (to_capture and not to_owner):
+        return ""
+    sender = parsed.sender.email if parsed.sender else ""
+    if not owner.is_owner(sender) or owner.is_capture(sender):
+        return f"mail to the capture address is trusted only from the owner, not {sender!r}"
+    failed = _AUTH_FAIL.search(parsed.headers.get("authentication-results", ""))
+    if failed:
+        return f"claims to be from the owner but {failed.group(0)} says otherwise"
+    return ""

@@ -25,7 +25,7 @@ from inboxfollow.model import (
     SyncSummary,
 )
 from inboxfollow.parse import parse_message
-from inboxfollow.records import build_record, peek_message_id
+from inboxfollow.records import build_record, peek_message_id, trust_problem
 from inboxfollow.source import INBOX, SENT, Mailbox
 from inboxfollow.store import Store
 
@@ -34,6 +34,10 @@ LOG = logging.getLogger(__name__)
 # Progress: (messages done, messages expected) for a long first sync.
 Progress = Callable[[int, int], None]
 COMMIT_EVERY = 5000  # messages between atomic writes on a long first sync
+
+
+class Untrusted(Exception):
+    """A message that must not be recorded; set aside with the reason."""
 
 
 @dataclass
@@ -169,12 +173,16 @@ def _record(
         if judgement is None:
             parsed = parse_message(message)
             judgement = (parsed, classify(parsed, owner), False)
+        problem = trust_problem(judgement[0], loc.mailbox, owner)
+        if problem:
+            raise Untrusted(problem)
         record = build_record(judgement[0], judgement[1], message, owner)
     except Exception as err:  # never let one message stop a sync
-        LOG.warning("set aside %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid, err)
+        level = logging.INFO if isinstance(err, Untrusted) else logging.WARNING
+        LOG.log(level, "set aside %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid, err)
         batch.set_aside.append({
             "location": [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid],
-            "reason": f"{type(err).__name__}: {err}",
+            "reason": str(err) if isinstance(err, Untrusted) else f"{type(err).__name__}: {err}",
             "size": message.size,
         })
         return

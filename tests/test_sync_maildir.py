@@ -101,3 +101,34 @@ def test_crash_anywhere_then_rerun_equals_one_clean_run(
     with open_store(crashed) as store:
         sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=2)
     assert snapshot(crashed) == snapshot(clean)
+
+
+def _mail(sender: str, to: str, subject: str, extra: str = "") -> bytes:
+    return (f"From: {sender}\nTo: {to}\nSubject: {subject}\nDate: Mon, 2 Mar 2026 10:00:00 +0000\n"
+            f"Message-ID: <{abs(hash(subject))}@t.example>\n{extra}\nHello\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("sender", "to", "extra", "recorded"),
+    [
+        (OWNER[1], "ann@acme.example", f"Delivered-To: {CAPTURE}\n", True),  # a BCC copy
+        ("ann@acme.example", OWNER[1], "", True),  # ordinary mail to the owner
+        ("spammer@evil.example", CAPTURE, "", False),  # a stranger writes to the capture address
+        (OWNER[1], CAPTURE, "Authentication-Results: mx.example; dmarc=fail\n", False),  # forged
+        ("ann@acme.example", f"{OWNER[1]}, {CAPTURE}", "", True),  # also to the owner directly
+    ],
+)
+def test_mail_to_the_capture_address_is_trusted_only_from_the_owner(
+    tmp_path: Path, sender: str, to: str, extra: str, recorded: bool
+) -> None:
+    build_sample_mailbox(tmp_path / "mail", NOW)
+    (tmp_path / "mail" / "new" / "9999999999.M1P1.host").write_bytes(
+        _mail(sender, to, f"probe {sender} {to}", extra))
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", tmp_path / "mail")], store, DEMO_OWNER)
+        subjects = {m["subject"] for m in store.all_messages()}
+        aside = store.set_aside.all()
+    assert (f"probe {sender} {to}" in subjects) is recorded
+    assert summary.set_aside == (0 if recorded else 1)
+    if not recorded:
+        assert "capture address" in aside[0]["reason"] or "dmarc=fail" in aside[0]["reason"]
