@@ -228,6 +228,17 @@ def cmd_run(ctx: Context) -> int:
     return 0
 
 
+def cmd_digest(ctx: Context) -> int:
+    from inboxfollow.digest import digest_command, owner_mailbox
+
+    config = ctx.config
+    with open_store(config.store_path) as store:
+        print(digest_command(config, store, lambda: owner_mailbox(config), ctx.now,
+                             Path(ctx.args.preview) if ctx.args.preview else None,
+                             ctx.args.send, ctx.args.checklist))
+    return 0
+
+
 def cmd_check(ctx: Context) -> int:
     from inboxfollow.check import run_checks
 
@@ -253,6 +264,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "explain": cmd_explain,
     "drafts": cmd_drafts,
     "run": cmd_run,
+    "digest": cmd_digest,
     "demo": cmd_demo,
 }
 
@@ -292,6 +304,10 @@ def build_parser() -> argparse.ArgumentParser:
     drafts = sub.add_parser("drafts", help="put the follow-ups due now into Drafts")
     drafts.add_argument("--dry-run", action="store_true", help="show what it would do; do nothing")
     drafts.add_argument("--json", action="store_true")
+    digest = sub.add_parser("digest", help="the weekly digest: preview it or send it now")
+    digest.add_argument("--preview", metavar="FILE", help="write the HTML to FILE; send nothing")
+    digest.add_argument("--send", action="store_true", help="send it now")
+    digest.add_argument("--checklist", action="store_true", help="the daily checklist instead")
     run = sub.add_parser("run", help="the daemon: sync, drafts and digest on schedule")
     run.add_argument("--once", action="store_true", help="do what is due now, then exit")
     run.add_argument("--tick", type=int, default=60, help=argparse.SUPPRESS)

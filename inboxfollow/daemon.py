@@ -38,6 +38,7 @@ class Job:
     run: JobFunc
     slot: Slot | None = None  # timed job: daily or weekly
     every_minutes: int = 0  # interval job
+    wait_for_first_slot: bool = False  # a new install does not run it at once (the digest)
 
     def is_due(self, last_run: datetime | None, now: datetime) -> bool:
         if self.slot is not None:
@@ -63,7 +64,7 @@ class Daemon:
             return False
         for job in self.jobs:
             last = self.runs.get(job.name)
-            if job.name == "digest":
+            if job.wait_for_first_slot:
                 last = last or self.runs.get("installed_at")
             if job.is_due(datetime.fromisoformat(last) if last else None, now):
                 return False
@@ -94,7 +95,7 @@ class Daemon:
         for job in self.jobs:
             if self.stopping():
                 break
-            last = runs.get(job.name) or (runs["installed_at"] if job.name == "digest" else None)
+            last = runs.get(job.name) or (runs["installed_at"] if job.wait_for_first_slot else None)
             last_run = datetime.fromisoformat(last) if last else None
             if not job.is_due(last_run, now) or self._backing_off(job, now):
                 continue

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from inboxfollow.config import load_config
 from inboxfollow.contacts import all_touches, build_contacts
+from inboxfollow.digest import digest_command
 from inboxfollow.errors import InboxfollowError
 from inboxfollow.followup import derive, quote_table, run_drafts
 from inboxfollow.mailboxes import open_mailboxes, owner_of
@@ -180,6 +181,10 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
     for action in actions:
         emit("  " + action.report(tz))
     emit(f"Look at them in {folder / 'mail' / '.Drafts' / 'cur'} (one file per draft).")
+    with open_store(config.store_path, readonly=True) as store:
+        line = digest_command(config, store, None, now, folder / "digest.html", send=False)
+    emit(f"\nThe weekly {line}")
+    emit(f"Open {folder / 'digest.html'} in a browser to see it as the owner would.")
     cfg = folder / "inboxfollow.toml"
     emit(f"\nTry: inboxfollow --config {cfg} quotes --status all")
     emit(f"     inboxfollow --config {cfg} explain <message id from `quotes --json`>")

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from inboxfollow.config import Config
 from inboxfollow.daemon import Job
+from inboxfollow.digest import digest_job
 from inboxfollow.followup import run_drafts
 from inboxfollow.mailboxes import open_mailboxes, owner_of
 from inboxfollow.slots import Slot
@@ -46,4 +47,10 @@ def build_jobs(config: Config) -> list[Job]:
         Job("sync", sync_job(config), every_minutes=config.sync_minutes),
         Job("drafts", drafts_job(config), slot=Slot(config.calendar.draft_time, config.timezone)),
     ]
+    digest = config.digest
+    jobs.append(Job("digest", digest_job(config), wait_for_first_slot=True,
+                    slot=Slot(digest.send_time, config.timezone, digest.weekday)))
+    if digest.daily_checklist:
+        jobs.append(Job("checklist", digest_job(config, checklist=True), wait_for_first_slot=True,
+                        slot=Slot(digest.checklist_time, config.timezone)))
     return jobs

@@ -78,7 +78,8 @@ def daemon_for(path: Path, clock: Clock, calls: list, failing: str = "") -> Daem
         Job("sync", recorder("sync", calls, failing == "sync"), every_minutes=15),
         Job("drafts", recorder("drafts", calls, failing == "drafts"),
             slot=Slot(daytime(8, 30), BERLIN)),
-        Job("digest", recorder("digest", calls, failing == "digest"), slot=MONDAY_8),
+        Job("digest", recorder("digest", calls, failing == "digest"), slot=MONDAY_8,
+            wait_for_first_slot=True),
     ]
     return Daemon(jobs, lambda: open_store(path), clock)
 
