@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from inboxfollow.config import Config
-from inboxfollow.errors import InboxfollowError
+from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.mailboxes import open_mailboxes
 from inboxfollow.source import DRAFTS, INBOX, SENT, Mailbox
 
@@ -16,6 +16,8 @@ def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:
     problems: list[str] = []
     try:
         sources = open_mailboxes(config)
+    except ConfigError:
+        raise  # a config error is reported like everywhere else, with exit code 2
     except InboxfollowError as err:
         problems.append(str(err))
         emit(f"problem: {err}")

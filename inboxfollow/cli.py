@@ -321,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     level = logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
+        parse_now(args.now)  # a bad --now is a usage error whatever the command reads
         return COMMANDS[args.command](Context(args))
     except InboxfollowError as err:
         if args.debug:

@@ -13,11 +13,13 @@ re-encodes attachments, which costs about 15 times the header parse here.
 from __future__ import annotations
 
 import email
+import email.parser
 import email.utils
 import logging
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
+from email import errors
 from email.message import Message
 from html.parser import HTMLParser
 
@@ -77,7 +79,7 @@ def _empty(fetched: FetchedMessage, defects: tuple[str, ...]) -> ParsedMessage:
 
 def _parse(fetched: FetchedMessage, mailparser_helpers: bool) -> ParsedMessage:
     defects: list[str] = []
-    message = email.message_from_bytes(_strip_envelope(fetched.raw, defects))
+    message = _message(_strip_envelope(fetched.raw, defects), fetched.has_text)
     headers = _headers(message, defects, mailparser_helpers)
     sender = _addresses(message, "from", mailparser_helpers)
     if not sender:
@@ -101,6 +103,36 @@ def _parse(fetched: FetchedMessage, mailparser_helpers: bool) -> ParsedMessage:
         defects=tuple(dict.fromkeys(defects)),
         has_text=fetched.has_text,
     )
+
+
+_HEADER_PARSER = email.parser.BytesHeaderParser()  # compat32, as message_from_bytes
+
+
+def _message(raw: bytes, has_text: bool) -> Message:
+    """The stdlib parse of `raw`, cheaper for a bare header block.
+
+    A full parse compiles a regular expression for every new MIME boundary
+    (re's cache holds 512), which cost more than all the rest of a first sync.
+    A header block has no body to split: parse the headers only and add the
+    defects the full parse reports for a multipart message without a body.
+    """
+    if has_text:
+        return email.message_from_bytes(raw)
+    message = _HEADER_PARSER.parsebytes(raw)
+    maintype = message.get_content_maintype()
+    if message.get_payload() or maintype == "message":
+        return email.message_from_bytes(raw)  # a body after all, or a message/* one
+    if maintype == "multipart":
+        if message.get_boundary() is None:
+            message.defects.append(errors.NoBoundaryInMultipartDefect())
+        else:
+            encoding = str(message.get("content-transfer-encoding", "8bit")).lower()
+            if encoding not in ("7bit", "8bit", "binary"):
+                message.defects.append(errors.InvalidMultipartContentTransferEncodingDefect())
+            message.defects.append(errors.StartBoundaryNotFoundDefect())
+            message.epilogue = ""
+        message.defects.append(errors.MultipartInvariantViolationDefect())
+    return message
 
 
 _LEADING_BLANK_RE = re.compile(rb"\A(?:[ \t]*(?:\r\n|\r|\n))+")
@@ -349,6 +381,10 @@ def _params(leaf: Message) -> tuple[tuple[str, str], ...]:
 
 
 def _main_text(message: Message, defects: list[str]) -> str:
+    return (_readable_text(message, defects) + _delivery_status(message))[:TEXT_LIMIT]
+
+
+def _readable_text(message: Message, defects: list[str]) -> str:
     leaves = [leaf for leaf in _leaves(message) if not _is_attachment(leaf)]
     for wanted in ("text/plain", "text/html"):
         for leaf in leaves:
@@ -358,6 +394,26 @@ def _main_text(message: Message, defects: list[str]) -> str:
                     text = html_to_text(text)
                 return text[:TEXT_LIMIT]
     return _unparsed_text(leaves, defects)[:TEXT_LIMIT]
+
+
+def _delivery_status(message: Message) -> str:
+    """The fields of an RFC 3464 report (Final-Recipient, Status, Diagnostic-Code), as text.
+
+    A bounce's reason lives there, not in its prose part.
+    """
+    blocks = []
+    for part in message.walk():
+        if part.get_content_type() not in ("message/delivery-status",
+                                           "message/global-delivery-status"):
+            continue
+        payload = part.get_payload()
+        for block in payload if isinstance(payload, list) else [payload]:
+            if isinstance(block, Message):
+                blocks.append("\n".join(f"{k}: {' '.join(str(v).split())}"
+                                         for k, v in block.items()))
+            elif isinstance(block, str):
+                blocks.append(block)
+    return ("\n\n" + "\n\n".join(blocks)) if blocks else ""
 
 
 def _unparsed_text(leaves: list[Message], defects: list[str]) -> str:
