@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.dovecot import (
     DOVECOT,
@@ -15,6 +16,10 @@ from tests.dovecot import (
     ImapAccount,
     new_account,
 )
+
+# Shared machines run at uneven speed: Hypothesis checks properties, not timings.
+settings.register_profile("inboxfollow", deadline=None, print_blob=True)
+settings.load_profile("inboxfollow")
 
 
 @pytest.fixture(scope="session")
