@@ -436,17 +436,27 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _imap(body: dict[str, Any]) -> ImapConfig:
+def _port(section: str, body: dict[str, Any], defaults: dict[str, int], what: str) -> int:
+    """The server's port; plain text ("none") only on loopback, where nothing crosses a wire."""
     security = body["security"]
     if security == "none" and not is_loopback(body["host"]):
         raise ConfigError(
-            f'[imap].security = "none" is refused for {body["host"]}: the password would '
+            f'[{section}].security = "none" is refused for {body["host"]}: {what} would '
             "cross the network in clear",
-            'use "ssl" or "starttls"; "none" is allowed only on loopback',
+            f'use {" or ".join(repr(k) for k in defaults if k != "none")}; '
+            '"none" is allowed only on loopback',
         )
-    port = body["port"] or (993 if security == "ssl" else 143)
+    port = body["port"] or defaults[security]
     if not 0 < port < 65536:
-        raise ConfigError(f"[imap].port {port} is not a TCP port", "use a number from 1 to 65535")
+        raise ConfigError(
+            f"[{section}].port {port} is not a TCP port", "use a number from 1 to 65535"
+        )
+    return int(port)
+
+
+def _imap(body: dict[str, Any]) -> ImapConfig:
+    security = body["security"]
+    port = _port("imap", body, {"ssl": 993, "starttls": 143, "none": 143}, "the password")
     return ImapConfig(
         host=body["host"],
         port=port,
@@ -512,15 +522,8 @@ def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -
 
 def _smtp(body: dict[str, Any]) -> SmtpConfig:
     security = body["security"]
-    if security == "none" and not is_loopback(body["host"]):
-        raise ConfigError(
-            f'[smtp].security = "none" is refused for {body["host"]}: the password and the '
-            "digest would cross the network in clear",
-            'use "starttls" (port 587) or "ssl" (port 465); "none" is allowed only on loopback',
-        )
-    port = body["port"] or {"starttls": 587, "ssl": 465}.get(security, 25)
-    if not 0 < port < 65536:
-        raise ConfigError(f"[smtp].port {port} is not a TCP port", "use a number from 1 to 65535")
+    port = _port("smtp", body, {"starttls": 587, "ssl": 465, "none": 25},
+                 "the password and the digest")
     username = body["username"]
     if not username and (body["password_env"] or body["password_cmd"]):
         raise ConfigError("[smtp] has a password source but no username", "set [smtp].username")
