@@ -13,10 +13,8 @@ import logging
 import re
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.header import decode_header, make_header
@@ -113,8 +111,6 @@ class ImapMailbox:
         self._client: IMAPClient | None = None
         self._selected: tuple[str, bool] | None = None  # (folder, readonly)
         self._uidvalidity = 0  # of the selected folder
-        # One command at a time: fetch_headers reads the next batch ahead in a thread.
-        self._lock = threading.RLock()
 
     # -- the Mailbox role -------------------------------------------------
 
@@ -140,30 +136,19 @@ class ImapMailbox:
     def fetch_headers(
         self, folder: str, after_uid: int, batch_size: int = 500
     ) -> Iterator[list[FetchedMessage]]:
-        """Batches of new messages in UID order; a reconnect resumes after the last batch.
-
-        The next batch is fetched while the caller works on this one (the server
-        and the wire then overlap with the caller's parsing).
-        """
-        with self._lock:
-            self._selected = None  # a fresh EXAMINE: UIDVALIDITY as of now
-            uids = self._run(f"SEARCH {folder}", lambda c: self._uids_after(c, folder, after_uid))
-            uidvalidity = self._uidvalidity
+        """Batches of new messages in UID order; a reconnect resumes after the last batch."""
+        self._selected = None  # a fresh EXAMINE: UIDVALIDITY as of now
+        uids = self._run(f"SEARCH {folder}", lambda c: self._uids_after(c, folder, after_uid))
+        uidvalidity = self._uidvalidity
         size = max(1, batch_size)
-        fetches = [
-            partial(
-                self._run,
-                f"FETCH {folder}",
-                partial(
-                    self._fetch_chunk,
-                    folder=folder,
-                    uids=uids[start : start + size],
-                    uidvalidity=uidvalidity,
-                ),
+        for start in range(0, len(uids), size):
+            fetch = partial(
+                self._fetch_chunk,
+                folder=folder,
+                uids=uids[start : start + size],
+                uidvalidity=uidvalidity,
             )
-            for start in range(0, len(uids), size)
-        ]
-        for batch in _read_ahead(fetches):
+            batch = self._run(f"FETCH {folder}", fetch)
             if batch:  # empty when every message of the chunk was expunged meanwhile
                 yield batch
 
@@ -182,8 +167,7 @@ class ImapMailbox:
         return self._run(f"FETCH text {folder}", fetch)
 
     def close(self) -> None:
-        with self._lock:
-            client, self._client, self._selected = self._client, None, None
+        client, self._client, self._selected = self._client, None, None
         if client is None:
             return
         try:
@@ -330,10 +314,6 @@ class ImapMailbox:
 
     def _run(self, what: str, operation: Callable[[IMAPClient], T]) -> T:
         """Run `operation` on a live connection; reconnect and retry on transient failures."""
-        with self._lock:
-            return self._run_locked(what, operation)
-
-    def _run_locked(self, what: str, operation: Callable[[IMAPClient], T]) -> T:
         delay = BACKOFF_FIRST
         attempt = 0
         while True:
@@ -512,25 +492,6 @@ def _by_flag(names: list[str], flags: dict[str, set[str]], flag: str) -> str | N
 def _by_name(names: list[str], candidates: Sequence[str]) -> str | None:
     lowered = {name.lower(): name for name in names}
     return next((lowered[c.lower()] for c in candidates if c.lower() in lowered), None)
-
-
-def _read_ahead(calls: Sequence[Callable[[], T]]) -> Iterator[T]:
-    """The results of `calls` in order; each call runs while the caller works on the last result.
-
-    At most one call is in flight, so at most two results are held at a time.
-    An error is raised where its result would have been yielded.
-    """
-    if len(calls) <= 1:
-        for call in calls:
-            yield call()
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="imap-read-ahead") as pool:
-        pending = pool.submit(calls[0])
-        for call in calls[1:]:
-            result = pending.result()
-            pending = pool.submit(call)
-            yield result
-        yield pending.result()
 
 
 # -- turning FETCH data into plain values ---------------------------------------
