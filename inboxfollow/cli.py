@@ -17,7 +17,7 @@ from inboxfollow.contacts import all_touches, build_contacts
 from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.followup import derive, explain, find_message, quote_table, run_drafts
 from inboxfollow.mailboxes import open_mailboxes, owner_of
-from inboxfollow.store import open_store
+from inboxfollow.store import StoreKeeper, open_store
 from inboxfollow.sync import sync
 from inboxfollow.textui import ProgressBar, table
 
@@ -216,7 +216,7 @@ def cmd_run(ctx: Context) -> int:
     fixed = parse_now(ctx.args.now, config.timezone)
     daemon = Daemon(
         jobs=build_jobs(config),
-        open_store=lambda: open_store(config.store_path),
+        open_store=StoreKeeper(config.store_path).use,
         clock=(lambda: fixed) if fixed else (lambda: datetime.now(config.timezone)),
     )
     if ctx.args.once:

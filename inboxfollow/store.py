@@ -250,6 +250,41 @@ def open_store(path: Path, readonly: bool = False) -> Iterator[Store]:
             db.close()
 
 
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
+
+
+class StoreKeeper:
+    """A store kept loaded between the daemon's cycles.
+
+    Each use takes the lock, as `open_store` does, but reads the file again only
+    when another process replaced it since: a poll that finds nothing new then
+    costs no load of a large file. After a failed use the next one reloads.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._store: Store | None = None
+        self._stamp: tuple[int, int, int] | None = None
+
+    @contextmanager
+    def use(self) -> Iterator[Store]:
+        with _lock(self.path):
+            if self._store is None or _stamp(self.path) != self._stamp:
+                storage = AtomicJSONStorage(str(self.path))
+                self._store = Store(TinyDB(storage=lambda: storage), storage)  # type: ignore[arg-type]
+            try:
+                yield self._store
+            except BaseException:
+                self._store = None
+                raise
+            self._stamp = _stamp(self.path)
+
+
 @contextmanager
 def _lock(path: Path) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")

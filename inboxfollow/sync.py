@@ -4,26 +4,28 @@ For each folder: a STATUS check against the checkpoint; when something is
 new, headers and structure in batches, text only where a rule needs it.
 A checkpoint advances in the same atomic write as the records it covers, so a
 crash at any moment leaves a store the next run continues from.
+
+Each batch goes through three stages: `_prepare` (drop copies already stored,
+fetch the text of the owner's own mail, which the quote rules read), `judge`
+(parse, classify, build records: pure, and on a long first sync run in a
+worker process so that it overlaps with fetching the next batch on the other
+core), and `_finish` (save the records and the checkpoint).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+import multiprocessing
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from inboxfollow.classify import classify, needs_text
-from inboxfollow.model import (
-    Checkpoint,
-    Classification,
-    FetchedMessage,
-    Kind,
-    Location,
-    Owner,
-    ParsedMessage,
-    SyncSummary,
-)
+from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
 from inboxfollow.parse import parse_message
 from inboxfollow.records import build_record, peek_message_id, trust_problem
 from inboxfollow.source import INBOX, SENT, Mailbox
@@ -33,18 +35,59 @@ LOG = logging.getLogger(__name__)
 
 # Progress: (messages done, messages expected) for a long first sync.
 Progress = Callable[[int, int], None]
-COMMIT_EVERY = 5000  # messages between atomic writes on a long first sync
+COMMIT_EVERY = 10_000  # messages between atomic writes on a long first sync ...
+COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
+PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in a worker process
 
 
-class Untrusted(Exception):
-    """A message that must not be recorded; set aside with the reason."""
+@dataclass
+class Outcome:
+    """What judging made of one message: a record, a reason to set it aside, or a wish."""
+
+    location: Location
+    size: int
+    record: dict[str, Any] | None = None
+    set_aside: str = ""
+    wants_text: bool = False
+
+
+def judge(messages: Sequence[FetchedMessage], owner: Owner) -> list[Outcome]:
+    """Parse, classify and build the record of each message (pure; never raises)."""
+    return [_judge_one(message, owner) for message in messages]
+
+
+def _judge_one(message: FetchedMessage, owner: Owner) -> Outcome:
+    outcome = Outcome(message.location, message.size)
+    try:
+        parsed = parse_message(message)
+        verdict = classify(parsed, owner)
+        if not message.has_text and (needs_text(parsed, owner) or verdict.kind is Kind.BOUNCE):
+            outcome.wants_text = True
+            return outcome
+        outcome.set_aside = trust_problem(parsed, message.location.mailbox, owner)
+        if not outcome.set_aside:
+            outcome.record = build_record(parsed, verdict, message, owner)
+    except Exception as err:  # never let one message stop a sync
+        outcome.set_aside = f"{type(err).__name__}: {err}"
+    return outcome
 
 
 @dataclass
 class _Batch:
-    records: list[dict[str, Any]]
+    fetched: list[FetchedMessage]
+    fresh: list[FetchedMessage]
     seen_again: dict[str, list[Location]]
-    set_aside: list[dict[str, Any]]
+    outcomes: Future[list[Outcome]]
+    records: list[dict[str, Any]] = field(default_factory=list)
+    set_aside: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _Done(Future[list[Outcome]]):
+    """A result computed in this process, shaped like a worker's."""
+
+    def __init__(self, value: list[Outcome]) -> None:
+        super().__init__()
+        self.set_result(value)
 
 
 def sync_folders(mailbox: Mailbox) -> list[str]:
@@ -67,128 +110,170 @@ def sync(
         for folder in sync_folders(source):
             if stop is not None and stop():
                 break
-            _sync_folder(source, folder, store, owner, batch_size, summary, progress, stop)
+            _FolderSync(source, folder, store, owner, summary, progress, stop).run(batch_size)
     store.commit()
     LOG.debug("%s", summary.line())
     return summary
 
 
-def _sync_folder(
-    source: Mailbox,
-    folder: str,
-    store: Store,
-    owner: Owner,
-    batch_size: int,
-    summary: SyncSummary,
-    progress: Progress | None,
-    stop: Callable[[], bool] | None = None,
-) -> None:
-    summary.folders += 1
-    status = source.status(folder)
-    cp = store.checkpoint(source.name, folder)
-    after = 0
-    if cp is not None and cp.uidvalidity == status.uidvalidity:
-        if status.uidnext <= cp.last_uid + 1:
-            LOG.debug("%s/%s: no change", source.name, folder)
-            return
-        after = cp.last_uid
-    elif cp is not None:
-        LOG.info("%s/%s: UIDVALIDITY changed, resyncing", source.name, folder)
-        summary.resynced.append(f"{source.name}/{folder}")
-        store.forget_locations(source.name, folder, status.uidvalidity)
-    expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
-    done = since_commit = 0
-    last_uid = after
-    for fetched in source.fetch_headers(folder, after, batch_size):
-        batch = _process(source, folder, fetched, store, owner)
-        store.save_messages(batch.records, batch.seen_again)
-        store.record_set_aside(batch.set_aside)
-        summary.new += len(batch.records)
-        summary.duplicates += sum(len(v) for v in batch.seen_again.values())
-        summary.set_aside += len(batch.set_aside)
-        if fetched:
-            last_uid = max(last_uid, max(m.location.uid for m in fetched))
-        store.set_checkpoint(Checkpoint(source.name, folder, status.uidvalidity, last_uid))
-        done += len(fetched)
-        since_commit += len(fetched)
-        if since_commit >= COMMIT_EVERY:
-            store.commit()
-            since_commit = 0
-        if progress:
-            progress(done, expected)
-        if stop is not None and stop():
-            return  # the checkpoint covers what was saved; the next pass goes on from it
-    final = max(last_uid, status.uidnext - 1)
-    store.set_checkpoint(Checkpoint(source.name, folder, status.uidvalidity, final))
-
-
-def _process(
-    source: Mailbox, folder: str, fetched: list[FetchedMessage], store: Store, owner: Owner
-) -> _Batch:
-    batch = _Batch([], {}, [])
-    fresh: list[FetchedMessage] = []
-    for message in fetched:
-        known = peek_message_id(message.raw)
-        if known and store.has_message(known):
-            batch.seen_again.setdefault(known, []).append(message.location)
-        else:
-            fresh.append(message)
-    judged = [_judge(m, owner) for m in fresh]
-    wanting = [m.location.uid for m, j in zip(fresh, judged, strict=True) if j and j[2]]
-    texts = source.fetch_text(folder, wanting) if wanting else {}
-    keys: set[str] = set()
-    for message, judgement in zip(fresh, judged, strict=True):
-        body = texts.get(message.location.uid)
-        if body is not None:
-            message = replace(message, raw=message.raw + body, has_text=True)
-            judgement = None
-        _record(message, owner, judgement, store, batch, keys)
-    return batch
-
-
-Judgement = tuple[ParsedMessage, Classification, bool]
-
-
-def _judge(message: FetchedMessage, owner: Owner) -> Judgement | None:
-    """Classify from headers; say whether the text prefix is wanted."""
-    try:
-        parsed = parse_message(message)
-        verdict = classify(parsed, owner)
-    except Exception:  # judged again in _record, which sets it aside with the reason
-        LOG.debug("message %s could not be judged", message.location, exc_info=True)
-        return None
-    return parsed, verdict, needs_text(parsed, owner) or verdict.kind is Kind.BOUNCE
-
-
-def _record(
-    message: FetchedMessage,
-    owner: Owner,
-    judgement: Judgement | None,
-    store: Store,
-    batch: _Batch,
-    keys: set[str],
-) -> None:
-    loc = message.location
-    try:
-        if judgement is None:
-            parsed = parse_message(message)
-            judgement = (parsed, classify(parsed, owner), False)
-        problem = trust_problem(judgement[0], loc.mailbox, owner)
-        if problem:
-            raise Untrusted(problem)
-        record = build_record(judgement[0], judgement[1], message, owner)
-    except Exception as err:  # never let one message stop a sync
-        level = logging.INFO if isinstance(err, Untrusted) else logging.WARNING
-        LOG.log(level, "set aside %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid, err)
-        batch.set_aside.append({
-            "location": [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid],
-            "reason": str(err) if isinstance(err, Untrusted) else f"{type(err).__name__}: {err}",
-            "size": message.size,
-        })
+@contextmanager
+def _worker(expected: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A worker process for long passes; none for short ones (starting it costs more)."""
+    if expected < PARALLEL_FROM:
+        yield None
         return
-    key = record["key"]
-    if key in keys or store.has_message(key):
-        batch.seen_again.setdefault(key, []).append(loc)
+    try:
+        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+    except (OSError, ValueError) as err:
+        LOG.info("judging in this process: no worker process (%s)", err)
+        yield None
         return
-    keys.add(key)
-    batch.records.append(record)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _FolderSync:
+    source: Mailbox
+    folder: str
+    store: Store
+    owner: Owner
+    summary: SyncSummary
+    progress: Progress | None
+    stop: Callable[[], bool] | None
+
+    def run(self, batch_size: int) -> None:
+        self.summary.folders += 1
+        status = self.source.status(self.folder)
+        cp = self.store.checkpoint(self.source.name, self.folder)
+        after = 0
+        if cp is not None and cp.uidvalidity == status.uidvalidity:
+            if status.uidnext <= cp.last_uid + 1:
+                LOG.debug("%s/%s: no change", self.source.name, self.folder)
+                return
+            after = cp.last_uid
+        elif cp is not None:
+            LOG.info("%s/%s: UIDVALIDITY changed, resyncing", self.source.name, self.folder)
+            self.summary.resynced.append(f"{self.source.name}/{self.folder}")
+            self.store.forget_locations(self.source.name, self.folder, status.uidvalidity)
+        self.uidvalidity = status.uidvalidity
+        self.last_uid = after
+        self.expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
+        self.done = self.since_commit = 0
+        self.committed_at = time.monotonic()
+        with _worker(self.expected) as pool:
+            if not self._pipeline(pool, after, batch_size):
+                return  # stopped: the checkpoint covers what was saved
+        final = max(self.last_uid, status.uidnext - 1)
+        self._checkpoint(final)
+
+    def _pipeline(self, pool: ProcessPoolExecutor | None, after: int, batch_size: int) -> bool:
+        """Judge batch n while batch n+1 is fetched; False when asked to stop."""
+        pending: _Batch | None = None
+        for fetched in self.source.fetch_headers(self.folder, after, batch_size):
+            fresh, seen_again = self._prepare(fetched)
+            outcomes = pool.submit(judge, fresh, self.owner) if pool else _Done(
+                judge(fresh, self.owner))
+            if pending is not None and not self._finish(pending):
+                return False
+            pending = _Batch(fetched, fresh, seen_again, outcomes)
+        return pending is None or self._finish(pending)
+
+    def _prepare(
+        self, fetched: list[FetchedMessage]
+    ) -> tuple[list[FetchedMessage], dict[str, list[Location]]]:
+        fresh: list[FetchedMessage] = []
+        seen_again: dict[str, list[Location]] = {}
+        for message in fetched:
+            known = peek_message_id(message.raw)
+            if known and self.store.has_message(known):
+                seen_again.setdefault(known, []).append(message.location)
+            else:
+                fresh.append(message)
+        own = [m for m in fresh if _from_owner(m.raw, self.owner)]
+        return self._with_text(fresh, own), seen_again
+
+    def _with_text(
+        self, messages: list[FetchedMessage], wanted: list[FetchedMessage]
+    ) -> list[FetchedMessage]:
+        """The messages, with the body prefix added to those in `wanted`."""
+        if not wanted:
+            return messages
+        texts = self.source.fetch_text(self.folder, [m.location.uid for m in wanted])
+        chosen = {m.location.uid for m in wanted}
+        return [
+            replace(m, raw=m.raw + texts.get(m.location.uid, b""), has_text=True)
+            if m.location.uid in chosen else m
+            for m in messages
+        ]
+
+    def _finish(self, batch: _Batch) -> bool:
+        outcomes = batch.outcomes.result()
+        wanting = [m for m, o in zip(batch.fresh, outcomes, strict=True) if o.wants_text]
+        if wanting:  # inbound mail whose headers left the question open: judged here
+            again = iter(judge(self._with_text(wanting, wanting), self.owner))
+            outcomes = [next(again) if o.wants_text else o for o in outcomes]
+        self._collect(batch, outcomes)
+        self._save(batch)
+        return not (self.stop is not None and self.stop())
+
+    def _collect(self, batch: _Batch, outcomes: list[Outcome]) -> None:
+        keys: set[str] = set()
+        for outcome in outcomes:
+            loc = outcome.location
+            if outcome.record is None:
+                LOG.info("set aside %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid,
+                         outcome.set_aside)
+                batch.set_aside.append({
+                    "location": [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid],
+                    "reason": outcome.set_aside,
+                    "size": outcome.size,
+                })
+                continue
+            key = outcome.record["key"]
+            if key in keys or self.store.has_message(key):
+                batch.seen_again.setdefault(key, []).append(loc)
+                continue
+            keys.add(key)
+            batch.records.append(outcome.record)
+
+    def _save(self, batch: _Batch) -> None:
+        self.store.save_messages(batch.records, batch.seen_again)
+        self.store.record_set_aside(batch.set_aside)
+        self.summary.new += len(batch.records)
+        self.summary.duplicates += sum(len(v) for v in batch.seen_again.values())
+        self.summary.set_aside += len(batch.set_aside)
+        if batch.fetched:
+            self.last_uid = max(self.last_uid, max(m.location.uid for m in batch.fetched))
+        self._checkpoint(self.last_uid)
+        self.done += len(batch.fetched)
+        self.since_commit += len(batch.fetched)
+        elapsed = time.monotonic() - self.committed_at
+        if self.since_commit >= COMMIT_EVERY or elapsed >= COMMIT_SECONDS:
+            self.store.commit()
+            self.since_commit, self.committed_at = 0, time.monotonic()
+        if self.progress:
+            self.progress(self.done, self.expected)
+
+    def _checkpoint(self, last_uid: int) -> None:
+        self.store.set_checkpoint(
+            Checkpoint(self.source.name, self.folder, self.uidvalidity, last_uid)
+        )
+
+
+_FROM = re.compile(rb"^from:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
+_ADDRESS = re.compile(rb"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
+
+
+def _from_owner(header: bytes, owner: Owner) -> bool:
+    """A cheap look at From, to fetch the owner's text with the first request.
+
+    A wrong guess costs little: judging asks for text the look missed.
+    """
+    match = _FROM.search(header)
+    if match is None:
+        return False
+    return any(owner.is_owner(a.decode("ascii", "replace"))
+               for a in _ADDRESS.findall(match.group(1)))

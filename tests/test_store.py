@@ -111,3 +111,25 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
             os.chmod(tmp_path, 0o700)
     assert path.read_text() == before
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_the_daemons_keeper_reloads_only_when_the_file_changed(tmp_path: Path) -> None:
+    from inboxfollow.store import StoreKeeper
+
+    path = tmp_path / "s.json"
+    keeper = StoreKeeper(path)
+    with keeper.use() as first:
+        first.save_messages([record("<a@x>")], {})
+        first.commit()
+    with keeper.use() as again:
+        assert again is first  # nothing changed on disk: no reload
+    with open_store(path) as other:  # another process (a CLI command) writes in between
+        other.add_override("stop", "ann@x", "2026-03-01T00:00:00+00:00")
+        other.commit()
+    with keeper.use() as reloaded:
+        assert reloaded is not first and reloaded.overrides()[0]["target"] == "ann@x"
+    with pytest.raises(RuntimeError), keeper.use() as broken:
+        broken.save_messages([record("<b@x>")], {})
+        raise RuntimeError("job failed half way")
+    with keeper.use() as fresh:  # the half-done change is not kept
+        assert fresh is not broken and not fresh.has_message("<b@x>")

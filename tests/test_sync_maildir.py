@@ -87,11 +87,14 @@ class CrashingMailbox(MaildirMailbox):
             yield batch
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "worker"])
 @pytest.mark.parametrize("crash_after", range(7))  # the sample makes 7 batches of 2
 def test_crash_anywhere_then_rerun_equals_one_clean_run(
-    maildir: Path, tmp_path: Path, crash_after: int, monkeypatch: pytest.MonkeyPatch
+    maildir: Path, tmp_path: Path, crash_after: int, parallel: bool,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(sync_module, "COMMIT_EVERY", 2)
+    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1 if parallel else 10**9)
     clean = tmp_path / "clean.json"
     with open_store(clean) as store:
         sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=2)
@@ -132,3 +135,17 @@ def test_mail_to_the_capture_address_is_trusted_only_from_the_owner(
     assert summary.set_aside == (0 if recorded else 1)
     if not recorded:
         assert "capture address" in aside[0]["reason"] or "dmarc=fail" in aside[0]["reason"]
+
+
+def test_judging_in_a_worker_process_stores_exactly_what_judging_here_does(
+    maildir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here, there = tmp_path / "here.json", tmp_path / "there.json"
+    with open_store(here) as store:
+        sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
+    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1)
+    with open_store(there) as store:
+        summary = sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
+    assert summary.new == len(SAMPLES)
+    with open_store(here) as a, open_store(there) as b:
+        assert a.all_messages() == b.all_messages()
