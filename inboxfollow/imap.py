@@ -16,7 +16,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.header import decode_header, make_header
 from functools import partial
 from typing import Any, TypeVar
@@ -526,7 +526,10 @@ def aware(value: Any) -> datetime | None:
     """INTERNALDATE as an aware datetime (imapclient gives naive local time when normalising)."""
     if not isinstance(value, datetime):
         return None
-    return value if value.tzinfo is not None else value.astimezone()
+    value = value if value.tzinfo is not None else value.astimezone()
+    # a plain timezone, not imapclient's FixedOffset, which does not survive pickling
+    offset = value.utcoffset()
+    return value.replace(tzinfo=timezone(offset)) if offset is not None else value
 
 
 def parts_from_bodystructure(structure: Any) -> tuple[Part, ...]:

@@ -20,6 +20,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -174,12 +175,28 @@ class _FolderSync:
         pending: _Batch | None = None
         for fetched in self.source.fetch_headers(self.folder, after, batch_size):
             fresh, seen_again = self._prepare(fetched)
-            outcomes = pool.submit(judge, fresh, self.owner) if pool else _Done(
-                judge(fresh, self.owner))
+            outcomes = self._submit(pool, fresh)
             if pending is not None and not self._finish(pending):
                 return False
             pending = _Batch(fetched, fresh, seen_again, outcomes)
         return pending is None or self._finish(pending)
+
+    def _submit(
+        self, pool: ProcessPoolExecutor | None, fresh: list[FetchedMessage]
+    ) -> Future[list[Outcome]]:
+        if pool is not None:
+            try:
+                return pool.submit(judge, fresh, self.owner)
+            except (BrokenProcessPool, RuntimeError) as err:
+                LOG.warning("worker process unavailable (%s): judging here", err)
+        return _Done(judge(fresh, self.owner))
+
+    def _outcomes(self, batch: _Batch) -> list[Outcome]:
+        try:
+            return batch.outcomes.result()
+        except Exception as err:  # the worker died: judge this batch here, lose nothing
+            LOG.warning("worker process failed (%s): judging the batch here", err)
+            return judge(batch.fresh, self.owner)
 
     def _prepare(
         self, fetched: list[FetchedMessage]
@@ -210,7 +227,7 @@ class _FolderSync:
         ]
 
     def _finish(self, batch: _Batch) -> bool:
-        outcomes = batch.outcomes.result()
+        outcomes = self._outcomes(batch)
         wanting = [m for m, o in zip(batch.fresh, outcomes, strict=True) if o.wants_text]
         if wanting:  # inbound mail whose headers left the question open: judged here
             again = iter(judge(self._with_text(wanting, wanting), self.owner))

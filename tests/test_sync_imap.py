@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -786,3 +787,33 @@ def test_config_errors_exit_2_with_one_line(imap_account: ImapAccount, tmp_path:
             assert len(lines) == 1 and lines[0].startswith("inboxfollow: error:"), where
             assert expect in lines[0], where
             assert imap_account.password not in done.stdout + done.stderr
+
+
+def test_a_worker_process_over_imap_stores_what_judging_here_does(
+    make_imap_account: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The long-first-sync path (judging in a worker process) on real server data."""
+    from inboxfollow import sync as sync_module
+    from inboxfollow.imap import ImapMailbox, ImapSettings
+    from inboxfollow.model import Owner
+    from inboxfollow.store import open_store
+
+    account = make_imap_account("worker")
+    deliveries = basic_mailbox() + [
+        Delivery("INBOX", crlf(raw), datetime(2026, 3, 4, 9, tzinfo=UTC))
+        for raw in MALFORMED.values()
+    ]
+    deliver_all(account, deliveries)
+    owner = Owner("Dana", frozenset({"dana@reyes-joinery.example"}))
+    stores = {}
+    for parallel in (False, True):
+        monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1 if parallel else 10**9)
+        path = tmp_path / f"store-{parallel}.json"
+        box = ImapMailbox(ImapSettings("127.0.0.1", account.port, "none", account.username,
+                                       account.password), "owner")
+        with open_store(path) as store:
+            summary = sync_module.sync([box], store, owner, batch_size=4)
+            stores[parallel] = (store.all_messages(), store.set_aside.all())
+        box.close()
+        assert summary.new + summary.set_aside == len(deliveries)
+    assert stores[True] == stores[False]
