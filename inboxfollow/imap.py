@@ -24,8 +24,11 @@ from urllib.parse import unquote_to_bytes
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError, ProtocolError
+from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
+from imapclient.response_parser import parse_fetch_response
 
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
+from inboxfollow.fetchparse import FetchParseError, parse_fetch
 from inboxfollow.model import FetchedMessage, FolderStatus, Location, Part
 from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
 
@@ -291,7 +294,7 @@ class ImapMailbox:
 
     def _fetch_header_items(self, client: IMAPClient, uids: list[int]) -> dict[int, Any]:
         try:
-            return client.fetch(uids, HEADER_ITEMS)
+            return fetch_fast(client, uids, HEADER_ITEMS)
         except ProtocolError as err:
             # imapclient could not parse the response (a BODYSTRUCTURE it does
             # not understand): take the batch without structure.
@@ -530,6 +533,25 @@ def aware(value: Any) -> datetime | None:
     # a plain timezone, not imapclient's FixedOffset, which does not survive pickling
     offset = value.utcoffset()
     return value.replace(tzinfo=timezone(offset)) if offset is not None else value
+
+
+def fetch_fast(client: IMAPClient, uids: list[int], items: list[bytes]) -> dict[int, Any]:
+    """`client.fetch(uids, items)`, read by fetchparse instead of imapclient's parser.
+
+    It issues the command the way IMAPClient.fetch does (through its imaplib
+    object); a response fetchparse cannot read goes to imapclient's parser.
+    """
+    imap = client._imap
+    tag = imap._command("UID", "FETCH", join_message_ids(uids), seq_to_parenstr_upper(items))
+    typ, data = imap._command_complete("FETCH", tag)
+    client._checkok("fetch", typ, data)
+    typ, data = imap._untagged_response(typ, data, "FETCH")
+    try:
+        response = parse_fetch(data)
+    except FetchParseError as err:
+        LOG.debug("FETCH response read by imapclient instead: %s", err)
+        response = parse_fetch_response(data, False, True)
+    return {uid: response[uid] for uid in uids if uid in response}
 
 
 def parts_from_bodystructure(structure: Any) -> tuple[Part, ...]:
