@@ -115,6 +115,7 @@ class Drafter:
         self.now = now
         self._folder: str | None = None
         self._ours: dict[str, list[int]] | None = None
+        self._new_records: list[dict[str, Any]] = []
 
     @property
     def folder(self) -> str:
@@ -220,6 +221,12 @@ class Drafter:
         )
 
     # ---- carrying out --------------------------------------------------
+    def save(self) -> None:
+        """Record the drafts made by `invoke` in the store, in one insert."""
+        if self._new_records:
+            self.store.drafts.insert_multiple(self._new_records)
+            self._new_records = []
+
     def invoke(self, action: DraftAction) -> None:
         now = self.now.isoformat()
         if action.action in ("create", "adopt"):
@@ -228,7 +235,7 @@ class Drafter:
             if action.action == "create":
                 raw = action.draft.to_bytes(self.now)
                 uid = self.mailbox.append(self.folder, raw, DRAFT_FLAGS, self.now)
-            self.store.drafts.insert({
+            self._new_records.append({
                 "loop_id": action.loop.id, "step": action.step, "state": "pending",
                 "message_id": action.draft.message_id, "uid": uid, "created_at": now,
                 "digest": text_digest(action.draft.text), "contact": action.loop.contact,

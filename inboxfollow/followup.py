@@ -49,6 +49,7 @@ def run_drafts(
     if not dry_run:
         for action in actions:
             drafter.invoke(action)
+        drafter.save()
         # One write for the whole run: a crash before it leaves drafts in Drafts that the
         # next run finds by their Message-ID and records, instead of making them again.
         store.commit()
