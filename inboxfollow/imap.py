@@ -165,7 +165,7 @@ class ImapMailbox:
 
         def fetch(client: IMAPClient) -> dict[int, bytes]:
             self._select(client, folder, readonly=True)
-            return _texts(client.fetch(wanted, [item]), limit)
+            return _texts(fetch_fast(client, wanted, [item]), limit)
 
         return self._run(f"FETCH text {folder}", fetch)
 
@@ -616,6 +616,15 @@ def _params(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, list | tuple):
         return ()
     items = [_text(item) for item in value]
+    if not any("*" in name for name in items[::2]):  # the common case: no RFC 2231 pieces
+        simple: dict[str, str] = {}
+        for name, text in zip(items[::2], items[1::2], strict=False):
+            if name:
+                simple.setdefault(name.lower(), _decode_2047(text))
+        return tuple(
+            (name, text if name in CASE_KEPT_PARAMS else text.lower())
+            for name, text in simple.items()
+        )
     plain: dict[str, str] = {}
     pieces: dict[str, list[tuple[int, bool, str]]] = {}
     for name, text in zip(items[::2], items[1::2], strict=False):

@@ -51,7 +51,7 @@ class AtomicJSONStorage(Storage):
             return
         if self.readonly:
             raise StoreError(f"store {self.path} was opened read-only")
-        _replace_atomically(self.path, json.dumps(self._data, separators=(",", ":")))
+        _replace_atomically(self.path, _json_pieces(self._data))
         self.dirty = False
 
     def close(self) -> None:
@@ -78,12 +78,25 @@ def _load_json(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _replace_atomically(path: Path, text: str) -> None:
+def _json_pieces(data: dict[str, Any]) -> Iterator[str]:
+    """The same JSON as json.dumps(data), a document at a time: a large store is
+    never held twice in memory as one string."""
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
+    yield "{"
+    for t, (table, docs) in enumerate(data.items()):
+        yield ("," if t else "") + dumps(table) + ":{"
+        for d, (doc_id, doc) in enumerate(docs.items()):
+            yield ("," if d else "") + dumps(doc_id) + ":" + dumps(doc)
+        yield "}"
+    yield "}"
+
+
+def _replace_atomically(path: Path, pieces: Iterable[str]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as handle:
+            handle.writelines(pieces)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o600)

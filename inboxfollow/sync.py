@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,7 +39,8 @@ LOG = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 COMMIT_EVERY = 10_000  # messages between atomic writes on a long first sync ...
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
-PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in a worker process
+PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
+WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
 
 
 @dataclass
@@ -124,7 +126,7 @@ def _worker(expected: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     try:
-        pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("forkserver"))
+        pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("forkserver"))
     except (OSError, ValueError) as err:
         LOG.info("judging in this process: no worker process (%s)", err)
         yield None
@@ -171,15 +173,23 @@ class _FolderSync:
         self._checkpoint(final)
 
     def _pipeline(self, pool: ProcessPoolExecutor | None, after: int, batch_size: int) -> bool:
-        """Judge batch n while batch n+1 is fetched; False when asked to stop."""
-        pending: _Batch | None = None
+        """Judge earlier batches while the next is fetched; False when asked to stop.
+
+        Batches are saved in the order they were fetched, so a checkpoint never
+        passes a batch that is not saved.
+        """
+        pending: deque[_Batch] = deque()
+        depth = WORKERS if pool is not None else 0
         for fetched in self.source.fetch_headers(self.folder, after, batch_size):
             fresh, seen_again = self._prepare(fetched)
-            outcomes = self._submit(pool, fresh)
-            if pending is not None and not self._finish(pending):
+            pending.append(_Batch(fetched, fresh, seen_again, self._submit(pool, fresh)))
+            while len(pending) > depth:
+                if not self._finish(pending.popleft()):
+                    return False
+        while pending:
+            if not self._finish(pending.popleft()):
                 return False
-            pending = _Batch(fetched, fresh, seen_again, outcomes)
-        return pending is None or self._finish(pending)
+        return True
 
     def _submit(
         self, pool: ProcessPoolExecutor | None, fresh: list[FetchedMessage]
@@ -209,8 +219,8 @@ class _FolderSync:
                 seen_again.setdefault(known, []).append(message.location)
             else:
                 fresh.append(message)
-        own = [m for m in fresh if _from_owner(m.raw, self.owner)]
-        return self._with_text(fresh, own), seen_again
+        wanted = [m for m in fresh if _text_likely_needed(m.raw, self.owner)]
+        return self._with_text(fresh, wanted), seen_again
 
     def _with_text(
         self, messages: list[FetchedMessage], wanted: list[FetchedMessage]
@@ -282,13 +292,19 @@ class _FolderSync:
 
 _FROM = re.compile(rb"^from:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(rb"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
+_MACHINE = re.compile(
+    rb"^(?:from:[^\n]*\b(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)\b"
+    rb"|return-path:[ \t]*<>|content-type:[ \t]*multipart/report)",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
-def _from_owner(header: bytes, owner: Owner) -> bool:
-    """A cheap look at From, to fetch the owner's text with the first request.
-
-    A wrong guess costs little: judging asks for text the look missed.
-    """
+def _text_likely_needed(header: bytes, owner: Owner) -> bool:
+    """A cheap look at the header: the owner's own mail (the quote rules read its text)
+    and mail a machine seems to have sent (bounces, robots) get their text with the
+    first request. A wrong guess costs little: judging asks for text the look missed."""
+    if _MACHINE.search(header):
+        return True
     match = _FROM.search(header)
     if match is None:
         return False
