@@ -63,6 +63,7 @@ class DraftAction:
     draft: Draft | None = None
     record: dict[str, Any] | None = None  # the stored draft record it is about
     uids: tuple[int, ...] = ()  # where the draft sits in Drafts
+    raw: bytes = b""  # the built message, once `Drafter.build` has run
 
     def report(self, tz: Any) -> str:
         who = f"{self.loop.contact} (quote {self.loop.quote['subject']!r})"
@@ -221,6 +222,13 @@ class Drafter:
         )
 
     # ---- carrying out --------------------------------------------------
+    def build(self, actions: list[DraftAction]) -> None:
+        """Build every new draft's message before the first APPEND, so the APPENDs
+        then follow each other as closely as a bare client's."""
+        for action in actions:
+            if action.action == "create" and action.draft is not None and not action.raw:
+                action.raw = action.draft.to_bytes(self.now)
+
     def save(self) -> None:
         """Record the drafts made by `invoke` in the store, in one insert."""
         if self._new_records:
@@ -233,7 +241,7 @@ class Drafter:
             assert action.draft is not None
             uid = action.uids[0] if action.uids else None
             if action.action == "create":
-                raw = action.draft.to_bytes(self.now)
+                raw = action.raw or action.draft.to_bytes(self.now)
                 uid = self.mailbox.append(self.folder, raw, DRAFT_FLAGS, self.now)
             self._new_records.append({
                 "loop_id": action.loop.id, "step": action.step, "state": "pending",

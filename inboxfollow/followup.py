@@ -47,6 +47,7 @@ def run_drafts(
                       Templates(config.templates), config.quote_cadence, now)
     actions = drafter.plan(derivation)
     if not dry_run:
+        drafter.build(actions)
         for action in actions:
             drafter.invoke(action)
         drafter.save()
