@@ -414,7 +414,7 @@ class CuttingProxy:
             if not data:
                 self._forget(pair)
                 return
-            data, cut = self._spend(data) if from_server else (data, False)
+            data, cut = self._spend(data) if from_server else (self._heard(data), False)
             try:
                 if data:
                     dst.sendall(data)
@@ -423,6 +423,10 @@ class CuttingProxy:
             if cut:
                 self.cut()
                 return
+
+    def _heard(self, data: bytes) -> bytes:
+        """Bytes on their way from the client to the server; subclasses may record them."""
+        return data
 
     def _spend(self, data: bytes) -> tuple[bytes, bool]:
         with self._lock:

@@ -102,25 +102,10 @@ class RecordingProxy(CuttingProxy):
         self.sent = bytearray()
         super().__init__(host, port)
 
-    def _pump(self, src: socket.socket, dst: socket.socket, pair: tuple, from_server: bool) -> None:
-        if from_server:
-            super()._pump(src, dst, pair, from_server)
-            return
-        while True:
-            try:
-                data = src.recv(65536)
-            except OSError:
-                data = b""
-            if not data:
-                self._forget(pair)
-                return
-            with self._lock:
-                self.sent += data
-            try:
-                dst.sendall(data)
-            except OSError:
-                self._forget(pair)
-                return
+    def _heard(self, data: bytes) -> bytes:
+        with self._lock:
+            self.sent += data
+        return data
 
     def commands(self) -> list[str]:
         """Each command line as `VERB args` (tag dropped, upper-cased verb)."""
