@@ -118,7 +118,7 @@ def _message(raw: bytes, has_text: bool) -> Message:
     """
     if has_text:
         return email.message_from_bytes(raw)
-    message = _HEADER_PARSER.parsebytes(raw)
+    message = _plain_header_block(raw) or _HEADER_PARSER.parsebytes(raw)
     maintype = message.get_content_maintype()
     if message.get_payload() or maintype == "message":
         return email.message_from_bytes(raw)  # a body after all, or a message/* one
@@ -132,6 +132,48 @@ def _message(raw: bytes, has_text: bool) -> Message:
             message.defects.append(errors.StartBoundaryNotFoundDefect())
             message.epilogue = ""
         message.defects.append(errors.MultipartInvariantViolationDefect())
+    return message
+
+
+_LINES_RE = re.compile(r"\r\n|\r|\n")
+_HEADER_LINE_RE = re.compile(r"[\041-\071\073-\176]+:")  # a field name and its colon
+
+
+def _plain_header_block(raw: bytes) -> Message | None:
+    """The Message BytesHeaderParser makes of a well-formed header block, a third of the cost.
+
+    Only for the plain case: every line a field or its continuation, up to a blank
+    line and nothing after it. Anything else (a defect the stdlib parser would note,
+    an mbox line, body text) returns None, and the stdlib parser reads it.
+    """
+    text = raw.decode("ascii", "surrogateescape")
+    fields: list[tuple[str, str]] = []
+    position = 0
+    for match in _LINES_RE.finditer(text):
+        line, ending = text[position:match.start()], match.group(0)
+        position = match.end()
+        if not line:
+            break
+        if line[0] in " \t":
+            if not fields:
+                return None
+            name, value = fields[-1]
+            fields[-1] = (name, value + line + ending)
+            continue
+        head = _HEADER_LINE_RE.match(line)
+        if head is None:
+            return None
+        fields.append((line[: head.end() - 1], line[head.end():].lstrip(" \t") + ending))
+    else:
+        return None  # no blank line: not a complete header block
+    rest = text[position:]
+    if rest.strip():
+        return None
+    message = Message()
+    if rest:
+        message.set_payload(rest)  # stray blank lines, as the stdlib parser keeps them
+    # what compat32's header_source_parse stores: the value, its folds kept, ends stripped
+    message._headers = [(name, value.rstrip("\r\n")) for name, value in fields]  # type: ignore[attr-defined]
     return message
 
 

@@ -200,3 +200,46 @@ def test_never_raises_on_header_text(headers: list[tuple[str, str]], body: str, 
 def test_own_text_is_a_prefix(text: str) -> None:
     own = own_text(text)
     assert own in text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+HEADER_BLOCKS = [
+    b"From: a@b.example\r\nSubject: hi\r\n\r\n",
+    b"From: a@b.example\nSubject: folded\n  over two\n\tand three lines\n\n",
+    b"From: a@b.example\rSubject: old Mac\r\r",
+    b"From: J\xf6rg <j@x.de>\r\nSubject: gr\xfc\xdfe\r\n\r\n",
+    b"From: a@b.example\r\nSubject: stray blank lines after\r\n\r\n\r\n",
+    b"From: a@b.example\r\nSubject: no blank line at the end\r\n",
+    b"  leading continuation\r\nFrom: a@b.example\r\n\r\n",
+    b"From a@b.example Mon Jan 1 00:00:00 2026\r\nFrom: a@b.example\r\n\r\n",
+    b"From: a@b.example\r\nnot a header line\r\nSubject: x\r\n\r\n",
+    b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n",
+    b"From: a@b.example\r\nContent-Type: multipart/mixed\r\n\r\n",
+    b"From: a@b.example\r\nContent-Type: message/rfc822\r\n\r\n",
+    b"Subject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\nTo: x@y.example,\r\n z@w.example\r\n\r\n",
+]
+
+
+def _corpus_header_blocks() -> list[bytes]:
+    from inboxfollow.maildir import split_header
+    from tests.corpus import corpus_dir
+
+    root = corpus_dir()
+    if root is None:
+        return []
+    return [split_header(p.read_bytes())[0] for p in sorted(root.rglob("*.eml"))]
+
+
+def test_the_fast_header_reader_gives_what_the_stdlib_parser_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Header blocks read by `_plain_header_block` parse exactly as through BytesHeaderParser."""
+    import inboxfollow.parse as parse_module
+
+    blocks = HEADER_BLOCKS + _corpus_header_blocks()
+    messages = [FetchedMessage(Location("owner", "INBOX", 1, 1), raw, parts, None, len(raw))
+                for raw in blocks for parts in ((), (Part("text/plain"),))]
+    fast = [parse_message(m) for m in messages]
+    used = [raw for raw in blocks if parse_module._plain_header_block(raw) is not None]
+    assert len(used) >= 6  # the fast path is exercised, not only the fallback
+    monkeypatch.setattr(parse_module, "_plain_header_block", lambda raw: None)
+    assert [parse_message(m) for m in messages] == fast
