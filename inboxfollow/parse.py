@@ -18,7 +18,7 @@ import email.utils
 import logging
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email import errors
 from email.message import Message
 from html.parser import HTMLParser
@@ -341,12 +341,40 @@ def _date(raw: str | None, defects: list[str], helpers: bool) -> datetime | None
     if raw is None:
         defects.append("no date")
         return None
-    value = parse_mail_date(raw).value if helpers else None
+    value = _plain_date(raw)
+    if value is None and helpers:
+        value = parse_mail_date(raw).value
     if value is None:
         value = _stdlib_date(raw)
     if value is None:
         defects.append("unreadable date")
     return value
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_PLAIN_DATE_RE = re.compile(
+    r"\s*(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+"
+    r"(\d{2}):(\d{2})(?::(\d{2}))?\s+([+-])(\d{2})(\d{2})\s*"
+)
+
+
+def _plain_date(raw: str) -> datetime | None:
+    """The RFC 5322 date almost every message has, read directly; None for anything else."""
+    match = _PLAIN_DATE_RE.fullmatch(raw)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, off_h, off_m = match.groups()
+    month_number = _MONTHS.get(month.lower())
+    if month_number is None:
+        return None
+    offset = timedelta(hours=int(off_h), minutes=int(off_m))
+    try:
+        value = datetime(int(year), month_number, int(day), int(hour), int(minute),
+                         int(second or 0), tzinfo=timezone(-offset if sign == "-" else offset))
+    except ValueError:
+        return None  # 31 February and the like: the slower readers decide
+    return value.astimezone(UTC)  # in UTC, as mail-parser gives it
 
 
 def _stdlib_date(raw: str) -> datetime | None:

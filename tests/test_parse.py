@@ -243,3 +243,26 @@ def test_the_fast_header_reader_gives_what_the_stdlib_parser_gives(
     assert len(used) >= 6  # the fast path is exercised, not only the fallback
     monkeypatch.setattr(parse_module, "_plain_header_block", lambda raw: None)
     assert [parse_message(m) for m in messages] == fast
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["Mon, 2 Mar 2026 10:00:00 +0100", "2 Mar 2026 10:00 -0500", "Tue, 31 Dec 2024 23:59:59 -0000",
+     "Wed, 04 Mar 2026 09:05:07 +0530", "Thu, 5 Mar 26 10:00:00 +0000",
+     "Fri, 6 Mar 2026 10:00:00 GMT", "Sat, 7 Mar 2026 10:00:00 +0000 (UTC)",
+     "Mon, 31 Feb 2026 10:00:00 +0000", "yesterday"],
+)
+def test_the_quick_date_reader_agrees_with_mail_parser(raw: str) -> None:
+    """The common RFC 5322 form is read directly; every other form goes to mail-parser."""
+    from mailparser.dates import parse_mail_date
+
+    from inboxfollow.parse import _plain_date, _stdlib_date
+
+    slow = parse_mail_date(raw).value
+    quick = _plain_date(raw)
+    if quick is not None:
+        assert quick == slow and quick.utcoffset() == slow.utcoffset()
+    raw_message = f"From: a@b.example\r\nDate: {raw}\r\n\r\n".encode()
+    parsed = parse_message(FetchedMessage(Location("owner", "INBOX", 1, 1), raw_message, (),
+                                          None, len(raw_message)))
+    assert parsed.date == (slow if slow is not None else _stdlib_date(raw))
