@@ -9,7 +9,7 @@ from inboxfollow.config import Config
 from inboxfollow.drafting import DraftAction, Drafter, skipped_steps
 from inboxfollow.drafts import Templates
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.loops import Derivation, Loop, Override, derive_loops
+from inboxfollow.loops import Derivation, Loop, Override, Status, derive_loops
 from inboxfollow.mailboxes import owner_of
 from inboxfollow.source import Mailbox
 from inboxfollow.store import Store
@@ -35,6 +35,10 @@ def derive(store: Store, config: Config, now: datetime) -> tuple[list[dict[str, 
         config.calendar,
         skipped_steps(store),
     )
+    pending = {d["loop_id"]: d["message_id"] for d in store.drafts.all() if d["state"] == "pending"}
+    for loop in derivation.loops:
+        if loop.status is Status.AWAITING_REPLY:
+            loop.pending_draft = pending.get(loop.id, "")
     return records, derivation
 
 
@@ -117,6 +121,7 @@ def quote_table(loops: list[Loop], now: datetime, tz: Any) -> str:
     """The quotes table people read: contact, subject, age, touches, next due, status."""
     rows = [
         (lp.contact, lp.quote["subject"], str((now - lp.sent_at).days), str(lp.touches),
+         "draft in Drafts" if lp.pending_draft else
          lp.next_due.astimezone(tz).strftime("%Y-%m-%d %H:%M") if lp.next_due else "-",
          lp.status.value)
         for lp in loops

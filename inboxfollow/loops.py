@@ -59,6 +59,7 @@ class Loop:
     next_due: datetime | None = None
     skipped: list[datetime] = field(default_factory=list)
     judged: set[str] = field(default_factory=set)  # inbound message keys already weighed
+    pending_draft: str = ""  # Message-ID of this loop's draft waiting in Drafts, if any
 
     @property
     def steps_done(self) -> int:
@@ -103,6 +104,7 @@ class Loop:
             "touches": self.touches,
             "last_touch": self.last_touch.astimezone(tz).isoformat(),
             "next_due": self.next_due.astimezone(tz).isoformat() if self.next_due else None,
+            "draft_pending": self.pending_draft or None,
             "answered_by": self.answer["message_id"] if self.answer else None,
             "bounce_reason": self.bounce_reason or None,
         }

@@ -174,6 +174,9 @@ def test_a_due_draft_lands_in_drafts_threaded_flagged_and_only_once(world: World
     assert QUOTE_ID in draft["References"]
     assert draft["Message-ID"].startswith("<inboxfollow.") and draft[LOOP_HEADER]
     assert "Hi Ann," in draft.get_body(("plain",)).get_content()
+    loop = world.loop(NOW)  # the quotes table says the step's draft is waiting
+    assert loop.pending_draft == draft["Message-ID"]
+    assert loop.as_json(UTC)["draft_pending"] == draft["Message-ID"]
     assert draft.defects == [] and not any(p.defects for p in draft.walk())
     # a rerun, even much later, creates nothing more for this step
     assert world.drafts_run(NOW) == []
@@ -207,7 +210,8 @@ def test_a_reply_withdraws_the_unedited_draft(world: World) -> None:
     later = NOW + timedelta(hours=2)
     assert world.drafts_run(later) == ["withdraw"]
     assert world.drafts() == []
-    assert world.loop(later).status.value == "replied"
+    loop = world.loop(later)
+    assert loop.status.value == "replied" and loop.as_json(UTC)["draft_pending"] is None
 
 
 def test_an_edited_draft_is_left_alone(world: World) -> None:
