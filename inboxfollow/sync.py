@@ -41,6 +41,9 @@ COMMIT_EVERY = 10_000  # messages between atomic writes on a long first sync ...
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
 PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
 WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
+# Judging costs the worker a little more than fetching costs this process: every so many
+# batches are judged here instead, so that both finish together.
+JUDGE_HERE_EVERY = 8
 
 
 @dataclass
@@ -164,7 +167,7 @@ class _FolderSync:
         self.uidvalidity = status.uidvalidity
         self.last_uid = after
         self.expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
-        self.done = self.since_commit = 0
+        self.done = self.since_commit = self.batches = 0
         self.committed_at = time.monotonic()
         with _worker(self.expected) as pool:
             if not self._pipeline(pool, after, batch_size):
@@ -194,7 +197,8 @@ class _FolderSync:
     def _submit(
         self, pool: ProcessPoolExecutor | None, fresh: list[FetchedMessage]
     ) -> Future[list[Outcome]]:
-        if pool is not None:
+        self.batches += 1
+        if pool is not None and self.batches % JUDGE_HERE_EVERY:
             try:
                 return pool.submit(judge, fresh, self.owner)
             except (BrokenProcessPool, RuntimeError) as err:
