@@ -17,11 +17,11 @@ import mailbox
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from email.message import Message
 from pathlib import Path
 
 from inboxfollow.errors import MailServerError
-from inboxfollow.model import FetchedMessage, FolderStatus, Location, Part
+from inboxfollow.model import FetchedMessage, FolderStatus, Location
+from inboxfollow.parse import derive_parts
 from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
 
 LOG = logging.getLogger(__name__)
@@ -39,35 +39,6 @@ def split_header(raw: bytes) -> tuple[bytes, bytes]:
     if match is None:
         return raw, b""
     return raw[: match.end()], raw[match.end():]
-
-
-def parts_of(message: Message) -> tuple[Part, ...]:
-    """Flatten a parsed message into Part leaves and containers."""
-    found = []
-    for part in message.walk():
-        try:
-            found.append(_part(part))
-        except Exception:  # a broken part must not hide the others
-            LOG.debug("unreadable MIME part skipped", exc_info=True)
-    return tuple(found)
-
-
-def _part(part: Message) -> Part:
-    params = tuple(
-        (str(k).lower(), str(v).lower() if k.lower() != "name" else str(v))
-        for k, v in (part.get_params() or [])[1:]
-    )
-    payload = part.get_payload() if not part.is_multipart() else ""
-    filename = part.get_filename() or ""
-    return Part(
-        content_type=part.get_content_type(),
-        filename=str(email.header.make_header(email.header.decode_header(filename)))
-        if filename
-        else "",
-        disposition=(part.get_content_disposition() or ""),
-        size=len(payload) if isinstance(payload, str | bytes) else 0,
-        params=params,
-    )
 
 
 class MaildirMailbox:
@@ -159,7 +130,7 @@ class MaildirMailbox:
         header, _ = split_header(raw)
         try:
             parsed = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(raw)
-            parts = parts_of(parsed)
+            parts = derive_parts(parsed)
         except Exception:
             LOG.debug("MIME structure of %s unreadable", path.name, exc_info=True)
             parts = ()

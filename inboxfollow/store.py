@@ -206,13 +206,6 @@ class Store:
         if ids:
             self.messages.update(prune, doc_ids=ids)
 
-    def update_messages(
-        self, change: Callable[[MutableMapping[str, Any]], None], keys: list[str]
-    ) -> None:
-        ids = [self._ids[k] for k in keys if k in self._ids]
-        if ids:
-            self.messages.update(change, doc_ids=ids)
-
     def record_set_aside(self, entries: list[dict[str, Any]]) -> None:
         if entries:
             self.set_aside.insert_multiple(entries)
@@ -255,12 +248,13 @@ def open_store(path: Path, readonly: bool = False) -> Iterator[Store]:
     reading it is safe while another process owns it) and cannot commit.
     """
     with nullcontext() if readonly else _lock(path):
-        storage = AtomicJSONStorage(str(path), readonly)
-        db = TinyDB(storage=lambda: storage)  # type: ignore[arg-type]
-        try:
-            yield Store(db, storage)
-        finally:
-            db.close()
+        yield _load(path, readonly)
+
+
+def _load(path: Path, readonly: bool = False) -> Store:
+    """A Store over the file at `path` (the caller holds the lock when it will write)."""
+    storage = AtomicJSONStorage(str(path), readonly)
+    return Store(TinyDB(storage=lambda: storage), storage)  # type: ignore[arg-type]
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
@@ -288,8 +282,7 @@ class StoreKeeper:
     def use(self) -> Iterator[Store]:
         with _lock(self.path):
             if self._store is None or _stamp(self.path) != self._stamp:
-                storage = AtomicJSONStorage(str(self.path))
-                self._store = Store(TinyDB(storage=lambda: storage), storage)  # type: ignore[arg-type]
+                self._store = _load(self.path)
             try:
                 yield self._store
             except BaseException:
