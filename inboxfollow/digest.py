@@ -37,7 +37,7 @@ from jinja2 import (
 )
 
 from inboxfollow.config import Config
-from inboxfollow.contacts import Contact, all_touches, build_contacts
+from inboxfollow.contacts import Contact, Touch, all_touches, build_contacts
 from inboxfollow.drafts import DEFAULT_TEMPLATES, base_subject, one_line
 from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.followup import derive
@@ -362,11 +362,10 @@ def due_items(
     ]
 
 
-def reply_items(records: Sequence[dict[str, Any]], owner: Owner, now: datetime, tz: Any,
-                days: int) -> list[ReplyItem]:
+def reply_items(touches: Iterable[Touch], now: datetime, tz: Any, days: int) -> list[ReplyItem]:
     """Contacts whose last touch is their own message, from the last `days`: answer them."""
     last: dict[str, Any] = {}
-    for touch in all_touches(records, owner):
+    for touch in touches:
         if touch.date <= now:
             last[touch.contact] = touch
     since = now - timedelta(days=days)
@@ -388,14 +387,15 @@ def build_checklist(
 ) -> ChecklistData:
     """Every prompt due today: follow-ups, replies owed, quiet contacts to call."""
     loops = derivation.loops
-    quiet = quiet_contacts(build_contacts(all_touches(records, owner)), loops, now, quiet_days)
+    touches = all_touches(records, owner)
+    quiet = quiet_contacts(build_contacts(touches), loops, now, quiet_days)
     return ChecklistData(
         owner_name=one_line(owner.name),
         today=_local(now, tz, "%A %d %B %Y"),
         generated=_local(now, tz, "%Y-%m-%d %H:%M %Z"),
         quiet_days=quiet_days,
         due=due_items(loops, drafts_records, now, tz),
-        replies=reply_items(records, owner, now, tz, quiet_days),
+        replies=reply_items(touches, now, tz, quiet_days),
         quiet=quiet_rows(quiet, now, tz, limit),
         quiet_more=max(len(quiet) - limit, 0),
     )
