@@ -17,10 +17,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from email.header import decode_header, make_header
 from functools import partial
 from typing import Any, TypeVar
-from urllib.parse import unquote_to_bytes
 
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError, ProtocolError
@@ -28,9 +26,10 @@ from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
 from imapclient.response_parser import parse_fetch_response
 
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
-from inboxfollow.fetchparse import FetchParseError, parse_fetch
-from inboxfollow.model import FetchedMessage, FolderStatus, Location, Part
+from inboxfollow.fetchparse import FetchParseError, HeaderItems, parse_fetch, split_header_fetch
+from inboxfollow.model import FetchedMessage, FolderStatus, Location
 from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
+from inboxfollow.structure import parts_from_bodystructure
 
 LOG = logging.getLogger(__name__)
 
@@ -48,9 +47,6 @@ HEADER_ITEMS = [b"BODY.PEEK[HEADER]", b"BODYSTRUCTURE", b"INTERNALDATE", b"RFC82
 SSL_DROPS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 BACKOFF_FIRST = 0.5
 BACKOFF_CAP = 8.0
-# Parameter values that are names, not tokens: their case is kept.
-CASE_KEPT_PARAMS = frozenset({"name", "filename", "boundary"})
-RFC2231_NAME = re.compile(r"([^*]+)(?:\*(\d+))?(\*)?")
 
 
 @dataclass(frozen=True)
@@ -278,12 +274,24 @@ class ImapMailbox:
                 f"{self.name}: UIDVALIDITY of {folder} changed during a fetch",
                 "nothing to do: the next sync reads the folder again",
             )
-        response = self._fetch_header_items(client, uids)
         location = Location(self.name, folder, uidvalidity, 0)
+        quick, response = self._fetch_header_items(client, uids)
+        found = {
+            m.uid: FetchedMessage(
+                location=Location(self.name, folder, uidvalidity, m.uid),
+                raw=m.header,
+                parts=(),
+                internaldate=m.internaldate,
+                size=m.size,
+                flags=m.flags,
+                structure=m.structure,  # read where the message is judged
+            )
+            for m in quick
+        }
         messages = []
         for uid in uids:
             data = response.get(uid)
-            message = _fetched_message(location, uid, data) if data else None
+            message = found.get(uid) or (_fetched_message(location, uid, data) if data else None)
             if message is None:
                 LOG.debug(
                     "%s: %s UID %s: no header in FETCH response, skipped", self.name, folder, uid
@@ -292,14 +300,19 @@ class ImapMailbox:
             messages.append(message)
         return messages
 
-    def _fetch_header_items(self, client: IMAPClient, uids: list[int]) -> dict[int, Any]:
+    def _fetch_header_items(
+        self, client: IMAPClient, uids: list[int]
+    ) -> tuple[list[HeaderItems], dict[int, Any]]:
+        """Messages in Dovecot's shape (`split_header_fetch`), and {uid: items} for the rest."""
         try:
-            return fetch_fast(client, uids, HEADER_ITEMS)
+            quick, rest = split_header_fetch(_fetch_data(client, uids, HEADER_ITEMS))
+            return quick, _read_fetch(rest, uids) if rest else {}
         except ProtocolError as err:
             # imapclient could not parse the response (a BODYSTRUCTURE it does
             # not understand): take the batch without structure.
             LOG.debug("%s: FETCH with BODYSTRUCTURE failed (%s); fetching without", self.name, err)
-            return client.fetch(uids, [item for item in HEADER_ITEMS if item != b"BODYSTRUCTURE"])
+            items = [item for item in HEADER_ITEMS if item != b"BODYSTRUCTURE"]
+            return [], client.fetch(uids, items)
 
     def _search(self, client: IMAPClient, folder: str, name: str, value: str) -> list[int]:
         self._select(client, folder, readonly=True)
@@ -357,6 +370,11 @@ class ImapMailbox:
             s.host, port, ssl=s.security == "ssl", ssl_context=context, timeout=s.timeout
         )
         client.normalise_times = False
+        if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+            # imapclient sets imaplib's debug level to 5 so that its logger can show the
+            # protocol; imaplib then formats a message (with the repr of the data) for
+            # every line, about a tenth of a large FETCH. Only when nobody would see it.
+            client._imap.debug = 0
         try:
             if s.security == "starttls":
                 self._starttls(client, context)
@@ -535,17 +553,19 @@ def aware(value: Any) -> datetime | None:
     return value.replace(tzinfo=timezone(offset)) if offset is not None else value
 
 
-def fetch_fast(client: IMAPClient, uids: list[int], items: list[bytes]) -> dict[int, Any]:
-    """`client.fetch(uids, items)`, read by fetchparse instead of imapclient's parser.
-
-    It issues the command the way IMAPClient.fetch does (through its imaplib
-    object); a response fetchparse cannot read goes to imapclient's parser.
-    """
+def _fetch_data(client: IMAPClient, uids: list[int], items: list[bytes]) -> list[Any]:
+    """The untagged data of `UID FETCH uids items`, sent the way IMAPClient.fetch sends it
+    (through its imaplib object), unread."""
     imap = client._imap
     tag = imap._command("UID", "FETCH", join_message_ids(uids), seq_to_parenstr_upper(items))
     typ, data = imap._command_complete("FETCH", tag)
     client._checkok("fetch", typ, data)
     typ, data = imap._untagged_response(typ, data, "FETCH")
+    return list(data)
+
+
+def _read_fetch(data: list[Any], uids: list[int]) -> dict[int, Any]:
+    """fetchparse's reading of FETCH data; imapclient's for a response it cannot read."""
     try:
         response = parse_fetch(data)
     except FetchParseError as err:
@@ -554,117 +574,9 @@ def fetch_fast(client: IMAPClient, uids: list[int], items: list[bytes]) -> dict[
     return {uid: response[uid] for uid in uids if uid in response}
 
 
-def parts_from_bodystructure(structure: Any) -> tuple[Part, ...]:
-    """A flat tuple of Parts (containers first, then their children), () when malformed."""
-    if not structure:
-        return ()
-    try:
-        return tuple(_walk(structure))
-    except (TypeError, ValueError, IndexError, AttributeError) as err:
-        LOG.debug("malformed BODYSTRUCTURE ignored: %s", err)
-        return ()
-
-
-def _walk(node: Sequence[Any]) -> Iterator[Part]:
-    if isinstance(node[0], list | tuple):  # multipart: (children, subtype, params, disp, ...)
-        children = node[0] if isinstance(node[0], list) else [node[0]]
-        params = _params(node[2] if len(node) > 2 else None)
-        disposition, disp_params = _disposition(node[3] if len(node) > 3 else None)
-        yield Part(
-            content_type=f"multipart/{_text(node[1]).lower()}",
-            disposition=disposition,
-            params=params,
-        )
-        for child in children:
-            yield from _walk(child)
-        return
-    yield from _single(node)
-
-
-def _single(node: Sequence[Any]) -> Iterator[Part]:
-    main, sub = _text(node[0]).lower(), _text(node[1]).lower()
-    content_type = f"{main}/{sub}"
-    params = _params(node[2])
-    # Extension data sits after the fields each kind of part adds (RFC 3501 7.4.2).
-    extra = 7
-    if main == "text":
-        extra = 8
-    elif content_type in ("message/rfc822", "message/global"):
-        extra = 10
-    disposition, disp_params = _disposition(node[extra + 1] if len(node) > extra + 1 else None)
-    filename = dict(disp_params).get("filename") or dict(params).get("name", "")
-    yield Part(
-        content_type=content_type,
-        filename=filename,
-        disposition=disposition,
-        size=int(node[6] or 0),
-        params=params,
-    )
-    if extra == 10 and isinstance(node[8], list | tuple) and node[8]:
-        yield from _walk(node[8])  # the attached message's own structure
-
-
-def _disposition(value: Any) -> tuple[str, tuple[tuple[str, str], ...]]:
-    if not isinstance(value, list | tuple) or not value:
-        return "", ()
-    params = _params(value[1] if len(value) > 1 else None)
-    return _text(value[0]).lower(), params
-
-
-def _params(value: Any) -> tuple[tuple[str, str], ...]:
-    """(name, value) pairs, names lower-case, RFC 2231 and 2047 encodings decoded."""
-    if not isinstance(value, list | tuple):
-        return ()
-    items = [_text(item) for item in value]
-    if not any("*" in name for name in items[::2]):  # the common case: no RFC 2231 pieces
-        simple: dict[str, str] = {}
-        for name, text in zip(items[::2], items[1::2], strict=False):
-            if name:
-                simple.setdefault(name.lower(), _decode_2047(text))
-        return tuple(
-            (name, text if name in CASE_KEPT_PARAMS else text.lower())
-            for name, text in simple.items()
-        )
-    plain: dict[str, str] = {}
-    pieces: dict[str, list[tuple[int, bool, str]]] = {}
-    for name, text in zip(items[::2], items[1::2], strict=False):
-        match = RFC2231_NAME.fullmatch(name.lower())
-        if match is None:
-            continue
-        base, index, star = match.groups()
-        if index is None and not star:
-            plain.setdefault(base, _decode_2047(text))
-        else:
-            pieces.setdefault(base, []).append((int(index or 0), bool(star), text))
-    for base, segments in pieces.items():
-        plain[base] = _join_2231(sorted(segments))
-    return tuple(
-        (name, text if name in CASE_KEPT_PARAMS else text.lower()) for name, text in plain.items()
-    )
-
-
-def _join_2231(segments: list[tuple[int, bool, str]]) -> str:
-    """RFC 2231 continuations (name*0*=utf-8''a%20b; name*1*=...) joined and decoded."""
-    charset = "us-ascii"
-    data = b""
-    for position, (_, encoded, text) in enumerate(segments):
-        if encoded and position == 0 and text.count("'") >= 2:
-            charset, _language, text = text.split("'", 2)
-        data += unquote_to_bytes(text) if encoded else text.encode("utf-8", "replace")
-    try:
-        return data.decode(charset or "us-ascii", "replace")
-    except LookupError:
-        return data.decode("utf-8", "replace")
-
-
-def _decode_2047(value: str) -> str:
-    if "=?" not in value:
-        return value
-    try:
-        return str(make_header(decode_header(value)))
-    except (LookupError, ValueError, UnicodeError) as err:
-        LOG.debug("undecodable MIME parameter kept as is: %s", err)
-        return value
+def fetch_fast(client: IMAPClient, uids: list[int], items: list[bytes]) -> dict[int, Any]:
+    """`client.fetch(uids, items)`, read by fetchparse instead of imapclient's parser."""
+    return _read_fetch(_fetch_data(client, uids, items), uids)
 
 
 def _text(value: Any) -> str:

@@ -57,7 +57,9 @@ class FetchedMessage:
 
     `raw` is the header block, followed by a bounded prefix of the body when
     the rules asked for text (`has_text`), never a whole large message.
-    `parts` is the full MIME structure (from BODYSTRUCTURE on IMAP).
+    `parts` is the full MIME structure (from BODYSTRUCTURE on IMAP); or else
+    `structure` holds BODYSTRUCTURE as the server sent it, read into parts only
+    when the message is judged (`structure.parts_from_text`).
     """
 
     location: Location
@@ -67,6 +69,7 @@ class FetchedMessage:
     size: int
     has_text: bool = False
     flags: tuple[str, ...] = ()
+    structure: bytes = b""
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from mailparser.dates import parse_mail_date
 from mailparser.utils import decode_header_part, get_addresses
 
 from inboxfollow.model import Address, FetchedMessage, ParsedMessage, Part
+from inboxfollow.structure import parts_of
 
 LOG = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def _empty(fetched: FetchedMessage, defects: tuple[str, ...]) -> ParsedMessage:
         references=(),
         headers={},
         content_type="text/plain",
-        parts=fetched.parts,
+        parts=parts_of(fetched),
         defects=defects,
         has_text=fetched.has_text,
     )
@@ -98,7 +99,7 @@ def _parse(fetched: FetchedMessage, mailparser_helpers: bool) -> ParsedMessage:
         references=message_ids(headers.get("references", "")),
         headers=headers,
         content_type=_content_type(message),
-        parts=fetched.parts or derive_parts(message),
+        parts=parts_of(fetched) or derive_parts(message),
         text=_main_text(message, defects) if fetched.has_text else "",
         defects=tuple(dict.fromkeys(defects)),
         has_text=fetched.has_text,

@@ -10,9 +10,10 @@ import pytest
 from imapclient.response_types import BodyData
 
 from inboxfollow.errors import ConfigError, MailServerError
-from inboxfollow.imap import ImapMailbox, ImapSettings, parts_from_bodystructure
+from inboxfollow.imap import ImapMailbox, ImapSettings
 from inboxfollow.model import Part
 from inboxfollow.source import DRAFTS, INBOX, SENT
+from inboxfollow.structure import parts_from_bodystructure, parts_of
 from tests.dovecot import CuttingProxy, ImapAccount, free_port
 
 pytestmark = pytest.mark.dovecot
@@ -187,14 +188,15 @@ def test_first_fetch_returns_every_message_with_headers_parts_and_date(
     assert first.flags == ("\\Seen",)
     assert first.has_text is False
     assert first.size == len(crlf(PLAIN))
-    assert first.parts == (Part("text/plain", size=35, params=(("charset", "us-ascii"),)),)
+    assert parts_of(first) == (Part("text/plain", size=35, params=(("charset", "us-ascii"),)),)
 
-    types = [p.content_type for p in report.parts]
+    report_parts, calendar_parts = parts_of(report), parts_of(calendar)
+    types = [p.content_type for p in report_parts]
     assert types == ["multipart/report", "text/plain", "message/delivery-status",
                      "text/rfc822-headers"]  # fmt: skip
-    assert ("report-type", "delivery-status") in report.parts[0].params
-    assert calendar.parts[2].content_type == "text/calendar"
-    assert ("method", "request") in calendar.parts[2].params
+    assert ("report-type", "delivery-status") in report_parts[0].params
+    assert calendar_parts[2].content_type == "text/calendar"
+    assert ("method", "request") in calendar_parts[2].params
 
 
 def test_incremental_fetch_returns_only_new_messages(imap_account: ImapAccount) -> None:
@@ -266,7 +268,7 @@ def test_a_large_attachment_is_described_not_downloaded(
     assert message.location.uid == uid
     assert message.size == len(raw) > 300_000
     assert transferred < 5_000
-    pdf = message.parts[2]
+    pdf = parts_of(message)[2]
     assert pdf.content_type == "application/pdf"
     assert pdf.filename == "Angebot €.pdf"
     assert pdf.disposition == "attachment"
@@ -279,8 +281,8 @@ def test_attachment_name_from_content_type_when_no_disposition(imap_account: Ima
     imap_account.deliver("INBOX", raw)
     with mailbox(imap_account) as box:
         (message,) = fetch_all(box, "INBOX")
-    assert message.parts[2].filename == "quote 17.pdf"
-    assert message.parts[2].disposition == "inline"
+    assert parts_of(message)[2].filename == "quote 17.pdf"
+    assert parts_of(message)[2].disposition == "inline"
 
 
 # -- folders and capabilities --------------------------------------------------
