@@ -222,12 +222,22 @@ class Drafter:
         )
 
     # ---- carrying out --------------------------------------------------
-    def build(self, actions: list[DraftAction]) -> None:
-        """Build every new draft's message before the first APPEND, so the APPENDs
-        then follow each other as closely as a bare client's."""
+    def invoke_all(self, actions: list[DraftAction]) -> None:
+        """Carry out every action; the new drafts go to the mailbox together
+        (`append_many`: few round trips where the server offers MULTIAPPEND).
+        The store learns of them in `save`."""
         for action in actions:
-            if action.action == "create" and action.draft is not None and not action.raw:
+            if action.action != "create":
+                self.invoke(action)
+        creates = [a for a in actions if a.action == "create"]
+        for action in creates:
+            if not action.raw:
+                assert action.draft is not None
                 action.raw = action.draft.to_bytes(self.now)
+        uids = self.mailbox.append_many(self.folder, [a.raw for a in creates], DRAFT_FLAGS,
+                                        self.now) if creates else []
+        for action, uid in zip(creates, uids, strict=True):
+            self._record(action, uid)
 
     def save(self) -> None:
         """Record the drafts made by `invoke` in the store, in one insert."""
@@ -243,11 +253,7 @@ class Drafter:
             if action.action == "create":
                 raw = action.raw or action.draft.to_bytes(self.now)
                 uid = self.mailbox.append(self.folder, raw, DRAFT_FLAGS, self.now)
-            self._new_records.append({
-                "loop_id": action.loop.id, "step": action.step, "state": "pending",
-                "message_id": action.draft.message_id, "uid": uid, "created_at": now,
-                "digest": text_digest(action.draft.text), "contact": action.loop.contact,
-            })
+            self._record(action, uid)
             return
         assert action.record is not None
         if action.action == "withdraw":
@@ -255,6 +261,14 @@ class Drafter:
         state = {"withdraw": "withdrawn", "leave": "left"}.get(action.action, action.action)
         self.store.drafts.update({"state": state, "closed_at": now},
                                  doc_ids=[action.record["doc_id"]])
+
+    def _record(self, action: DraftAction, uid: int | None) -> None:
+        assert action.draft is not None
+        self._new_records.append({
+            "loop_id": action.loop.id, "step": action.step, "state": "pending",
+            "message_id": action.draft.message_id, "uid": uid, "created_at": self.now.isoformat(),
+            "digest": text_digest(action.draft.text), "contact": action.loop.contact,
+        })
 
 
 def _from_address(loop: Loop, owner: Owner) -> str:

@@ -51,9 +51,7 @@ def run_drafts(
                       Templates(config.templates), config.quote_cadence, now)
     actions = drafter.plan(derivation)
     if not dry_run:
-        drafter.build(actions)
-        for action in actions:
-            drafter.invoke(action)
+        drafter.invoke_all(actions)
         drafter.save()
         # One write for the whole run: a crash before it leaves drafts in Drafts that the
         # next run finds by their Message-ID and records, instead of making them again.

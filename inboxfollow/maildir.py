@@ -172,6 +172,15 @@ class MaildirMailbox:
         key = box.add(message)
         return self._stamp(box, key) * 1000
 
+    def append_many(
+        self,
+        folder: str,
+        raws: Sequence[bytes],
+        flags: Sequence[str] = (),
+        date: datetime | None = None,
+    ) -> list[int | None]:
+        return [self.append(folder, raw, flags, date) for raw in raws]
+
     def search_header(self, folder: str, name: str, value: str) -> list[int]:
         box, index = self._index(folder)
         found = []

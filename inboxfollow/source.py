@@ -62,6 +62,16 @@ class Mailbox(Protocol):
         """Store a message; its UID when the source can tell."""
         ...
 
+    def append_many(
+        self,
+        folder: str,
+        raws: Sequence[bytes],
+        flags: Sequence[str] = (),
+        date: datetime | None = None,
+    ) -> list[int | None]:
+        """Store several messages, in order, in as few round trips as the source allows."""
+        ...
+
     def search_header(self, folder: str, name: str, value: str) -> list[int]:
         """UIDs of messages whose header `name` contains `value`."""
         ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 from datetime import UTC, datetime, timedelta, timezone
+from unittest.mock import patch
 
 import pytest
 from imapclient.response_types import BodyData
@@ -494,6 +495,45 @@ def test_append_retried_after_a_cut_does_not_duplicate(
         uid = box.append("Drafts", draft, flags=["\\Draft"])
         assert box.search_header("Drafts", "Message-ID", "<draft-2@inboxfollow.example>") == [uid]
     assert imap_proxy.cuts == 1
+
+
+def _drafts(count: int, tag: str) -> list[bytes]:
+    return [crlf(f"Subject: Re: Quote {i}\nMessage-ID: <{tag}-{i}@inboxfollow.example>\n\n"
+                 f"Hi {i}\n".encode()) for i in range(count)]
+
+
+def test_append_many_sends_multiappend_in_order(imap_account: ImapAccount) -> None:
+    drafts = _drafts(7, "many")
+    date = datetime(2026, 3, 4, 8, 30, tzinfo=UTC)
+    with mailbox(imap_account) as box:
+        assert "MULTIAPPEND" in box.capabilities()  # Dovecot offers it: the path under test
+        with patch("inboxfollow.imap.MULTIAPPEND_COUNT", 3):  # commands of 3, 3 and 1
+            uids = box.append_many("Drafts", drafts, flags=["\\Draft", "\\Seen"], date=date)
+        assert len(uids) == 7 and uids == sorted(uids)
+        for i, uid in enumerate(uids):
+            assert box.search_header("Drafts", "Message-ID", f"<many-{i}@inboxfollow.example>") \
+                == [uid]
+        stored = fetch_all(box, "Drafts")
+        assert [m.location.uid for m in stored] == uids
+        assert all({"\\Draft", "\\Seen"} <= set(m.flags) and m.internaldate == date
+                   for m in stored)
+        assert box.append_many("Drafts", []) == []
+
+
+def test_append_many_retried_after_a_cut_does_not_duplicate(
+    imap_account: ImapAccount, imap_proxy: CuttingProxy
+) -> None:
+    drafts = _drafts(4, "cut")
+    with mailbox(imap_account, host=imap_proxy.host, port=imap_proxy.port) as box:
+        box.connect()
+        box.capabilities()
+        imap_proxy.cut_after(1)  # the server stores them all, the client never hears OK
+        uids = box.append_many("Drafts", drafts, flags=["\\Draft"])
+        assert imap_proxy.cuts == 1
+        for i, uid in enumerate(uids):
+            assert box.search_header("Drafts", "Message-ID", f"<cut-{i}@inboxfollow.example>") \
+                == [uid]
+        assert box.status("Drafts").messages == 4
 
 
 def test_ssl_against_a_plain_port_fails_at_once(imap_account: ImapAccount) -> None:
