@@ -16,6 +16,8 @@ from inboxfollow.model import FetchedMessage, FolderStatus
 INBOX = "inbox"
 SENT = "sent"
 DRAFTS = "drafts"
+# INBOX's name in every source (RFC 3501: "INBOX" in any case names it).
+INBOX_NAME = "INBOX"
 
 # How much of a message body the rules may read: enough for the words of a
 # quote or a bounce report, never a whole attachment.

@@ -31,7 +31,7 @@ from inboxfollow.classify import classify, needs_text
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
 from inboxfollow.parse import parse_message
 from inboxfollow.records import build_record, peek_message_id, trust_problem
-from inboxfollow.source import INBOX, SENT, Mailbox
+from inboxfollow.source import INBOX_NAME, SENT, Mailbox
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)
@@ -94,10 +94,19 @@ class _Done(Future[list[Outcome]]):
         self.set_result(value)
 
 
-def sync_folders(mailbox: Mailbox) -> list[str]:
+def sync_folders(mailbox: Mailbox) -> Iterator[str]:
+    """INBOX, then the folders found by listing them (Sent).
+
+    INBOX needs no listing, and is checked first: once a session has listed its
+    folders, Dovecot (Maildir, with its mailbox list index) answers STATUS of INBOX
+    by reading the whole folder, 8 ms at 16,000 messages against 0.5 ms before the
+    LIST; a no-change poll should cost the same whatever the size of the mailbox.
+    """
+    yield INBOX_NAME
     roles = mailbox.folders()
-    wanted = [roles[INBOX], roles.get(SENT)]
-    return list(dict.fromkeys(f for f in wanted if f))
+    for folder in (roles.get(SENT),):
+        if folder and folder.upper() != INBOX_NAME:
+            yield folder
 
 
 def sync(
@@ -170,6 +179,9 @@ class _FolderSync:
         self.expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
         self.done = self.since_commit = 0
         self.in_worker: Future[list[Outcome]] | None = None
+        self.freeze = self.expected >= PARALLEL_FROM  # see _save
+        if self.freeze:
+            gc.collect()  # so that no garbage from before is frozen with the records
         self.committed_at = time.monotonic()
         with _worker(self.expected) as pool:
             if not self._pipeline(pool, after, batch_size):
@@ -277,10 +289,11 @@ class _FolderSync:
 
     def _save(self, batch: _Batch) -> None:
         self.store.save_messages(batch.records, batch.seen_again)
-        # The saved records live as long as the store: the cyclic garbage collector need
-        # not walk them again on every collection while judging allocates (it cost this
-        # process 10-20% of a first sync). `sync` gives them back to it at the end.
-        gc.freeze()
+        # On a long pass, the saved records live as long as the store: the cyclic garbage
+        # collector need not walk them again on every collection while judging allocates
+        # (it cost this process 10-20% of a first sync). `sync` gives them back at the end.
+        if self.freeze:
+            gc.freeze()
         self.store.record_set_aside(batch.set_aside)
         self.summary.new += len(batch.records)
         self.summary.duplicates += sum(len(v) for v in batch.seen_again.values())
