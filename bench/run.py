@@ -169,6 +169,9 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
     owner = _owner()
     path = Path(store_path)
     out: dict[str, object] = {}
+    # Dovecot's answer to STATUS depends on how its index saw the last change to a
+    # folder (`_settle`); the first poll after a change is measured apart, at the end.
+    out["settle_seconds"] = _settle(acc)
 
     def cold() -> float:
         start = time.perf_counter()
@@ -183,23 +186,35 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
     out["cold"] = [cold() for _ in range(repeat)]
 
     with open_store(path) as store:
+        # As the daemon polls: a new connection each cycle (timed once logged in), against
+        # a bare client sending the same commands (STATUS INBOX, LIST, STATUS Sent) on a
+        # new connection of its own; alternating, so that both see the same server.
+        fresh, bare_fresh = [], []
+        for _ in range(max(10, repeat) + 1):  # the first of each is a warm-up
+            box = ImapMailbox(_settings(acc), "owner")
+            box.connect()
+            start = time.perf_counter()
+            summary = sync([box], store, owner)
+            fresh.append(time.perf_counter() - start)
+            box.close()
+            assert summary.new == 0 and not store.dirty, summary
+            client = _client(acc)
+            bare_fresh.append(_bare_status(client))
+            client.logout()
+        out["fresh"], out["bare_fresh"] = fresh[1:], bare_fresh[1:]
+
+        # One long-lived connection (a process that keeps it between polls).
         box = ImapMailbox(_settings(acc), "owner")
         sync([box], store, owner)  # warm-up: connect, first LIST and STATUS
-        # The server's share: the same LIST and STATUS commands from a bare client.
-        bare_client = IMAPClient(acc["host"], acc["port"], ssl=False, timeout=120)
-        bare_client.login(acc["username"], acc["password"])
-        items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+        bare_client = _client(acc)
+        _bare_status(bare_client)
         warm, bare = [], []
         for _ in range(max(10, repeat)):  # alternating, so that both see the same server
             start = time.perf_counter()
             summary = sync([box], store, owner)
             warm.append(time.perf_counter() - start)
             assert summary.new == 0 and not store.dirty, summary
-            start = time.perf_counter()
-            bare_client.list_folders()
-            for folder in FOLDERS:
-                bare_client.folder_status(folder, items)
-            bare.append(time.perf_counter() - start)
+            bare.append(_bare_status(bare_client))
         bare_client.logout()
         out["warm"] = warm
         out["bare_status"] = bare
@@ -207,9 +222,9 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
         reconnect = []
         for _ in range(repeat):
             start = time.perf_counter()
-            fresh = ImapMailbox(_settings(acc), "owner")
-            sync([fresh], store, owner)
-            fresh.close()
+            other = ImapMailbox(_settings(acc), "owner")
+            sync([other], store, owner)
+            other.close()
             reconnect.append(time.perf_counter() - start)
         out["reconnect"] = reconnect
 
@@ -229,12 +244,91 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
             after_new.append(time.perf_counter() - start)
             news.append(summary.new + summary.duplicates + summary.set_aside)
         client.logout()
-        box.close()
         out["after_100"] = after_new
         out["after_100_messages"] = news
+        # Last, as it leaves Dovecot unsettled: the first poll after a change.
+        out["after_change"] = _after_change(acc, lambda: sync([box], store, owner))
+        box.close()
     out["maxrss_mb"] = _maxrss_mb()
     out["store_mb"] = path.stat().st_size / 1e6
     return out
+
+
+STATUS_ITEMS = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+
+
+def _bare_status(client) -> float:
+    """Seconds for a bare imapclient doing what a no-change poll does: STATUS of INBOX,
+    LIST (to find Sent), STATUS of Sent."""
+    start = time.perf_counter()
+    client.folder_status("INBOX", STATUS_ITEMS)
+    client.list_folders()
+    client.folder_status("Sent", STATUS_ITEMS)
+    return time.perf_counter() - start
+
+
+def _client(acc: dict):
+    from imapclient import IMAPClient
+
+    client = IMAPClient(acc["host"], acc["port"], ssl=False, timeout=120)
+    client.login(acc["username"], acc["password"])
+    return client
+
+
+def _settle(acc: dict, fast: float = 0.002, rounds: int = 12) -> float:
+    """Bring Dovecot to the state a poll meets in daily use; the seconds it took.
+
+    Dovecot's Maildir storage re-reads a folder's directory on STATUS while its index
+    records the directory as changed within the last second (MAILDIR_SYNC_SECS). A
+    STATUS does not clear that record, since it does not open the folder read-write;
+    a read-write SELECT more than a second after the last change does, and the owner's
+    mail client makes one whenever it shows the folder. (A SELECT that first moves new
+    mail from new/ to cur/ is itself such a change: a second one clears it.) Measured:
+    STATUS of the 16,000-message INBOX took 6.7 ms 20 s after a change with only
+    STATUS in between, and 0.3 ms after that.
+    So: wait out the second, open each folder read-write, as a mail client does,
+    and ask STATUS every 1.5 s (opening the folders again every third time) until
+    it is fast.
+    """
+    start = time.perf_counter()
+    for attempt in range(rounds):
+        time.sleep(1.5)
+        client = _client(acc)
+        if attempt % 3 == 0:
+            for folder in FOLDERS:
+                client.select_folder(folder)
+                client.unselect_folder()
+            client.logout()
+            time.sleep(1.5)
+            client = _client(acc)  # a connection of its own: the one that selected stays slow
+        seconds = min(_bare_status(client) for _ in range(3))
+        client.logout()
+        if seconds < fast:
+            break
+    return time.perf_counter() - start
+
+
+def _after_change(acc: dict, ours) -> dict[str, list[float]]:
+    """The first poll after a change to both folders' directories (what a delivery does),
+    past Dovecot's one-second window: `ours()` and a bare LIST + STATUS, alternating,
+    each with the connection it had before the change."""
+    client = _client(acc)
+    _bare_status(client)
+    ours()
+    times: dict[str, list[float]] = {"ours": [], "bare": []}
+    for _ in range(3):
+        for label in ("ours", "bare"):
+            for cur in (Path(acc["maildir"]) / "cur", Path(acc["maildir"]) / ".Sent" / "cur"):
+                os.utime(cur)
+            time.sleep(1.5)
+            start = time.perf_counter()
+            if label == "ours":
+                ours()
+            else:
+                _bare_status(client)
+            times[label].append(time.perf_counter() - start)
+    client.logout()
+    return times
 
 
 PHASES = {"floor": phase_floor, "first_sync": phase_first_sync, "polls": phase_polls}
@@ -323,6 +417,7 @@ def build_account(server, prefix: str, count: int, seed: int) -> tuple[dict, dic
         "port": account.port,
         "username": account.username,
         "password": account.password,
+        "maildir": str(maildir),
     }
     info = json.loads((cache / "info.json").read_text())
     info["status"] = {folder: account.status(folder) for folder in FOLDERS}
@@ -464,7 +559,10 @@ def report(r: dict) -> str:
     peak = max(x["maxrss_mb"] for x in big["first_sync"])
     tree_peak = max(x.get("tree_peak_mb", 0.0) for x in big["first_sync"])
     warm_big, warm_small = best(big["polls"]["warm"]), best(small["polls"]["warm"])
-    poll_ratio = warm_big / warm_small
+    fresh_big, fresh_small = best(big["polls"]["fresh"]), best(small["polls"]["fresh"])
+    poll_ratio = fresh_big / fresh_small
+    med_poll_ratio = statistics.median(big["polls"]["fresh"]) / statistics.median(
+        small["polls"]["fresh"])
     rows = [
         (
             "Floor: bare UID FETCH ENVELOPE BODYSTRUCTURE, " + f"{n_big} msgs",
@@ -498,38 +596,59 @@ def report(r: dict) -> str:
             "PASS" if tree_peak < 200 else "FAIL (target < 200 MB)",
         ),
         (
-            f"No-change poll, {n_big} msgs (store open, connected)",
-            f"{warm_big * 1000:.1f} ms",
-            f"median {statistics.median(big['polls']['warm']) * 1000:.1f} ms",
-            "PASS" if warm_big < 0.2 else "FAIL (target < 0.2 s)",
+            f"No-change poll, {n_big} msgs, as the daemon makes it (store open, a new "
+            "connection, timed once logged in)",
+            f"{fresh_big * 1000:.2f} ms",
+            f"median {statistics.median(big['polls']['fresh']) * 1000:.2f} ms",
+            "PASS" if fresh_big < 0.2 else "FAIL (target < 0.2 s)",
         ),
         (
-            f"No-change poll, {n_small} msgs (store open, connected)",
-            f"{warm_small * 1000:.1f} ms",
-            f"median {statistics.median(small['polls']['warm']) * 1000:.1f} ms",
+            f"No-change poll, {n_small} msgs, the same way",
+            f"{fresh_small * 1000:.2f} ms",
+            f"median {statistics.median(small['polls']['fresh']) * 1000:.2f} ms",
             "",
         ),
         (
             f"Poll {n_big} / poll {n_small}",
             f"{poll_ratio:.2f}x",
-            "best of each",
+            f"best of each; ratio of medians {med_poll_ratio:.2f}x",
             "PASS" if poll_ratio <= 1.25 else "FAIL (target: no slower)",
         ),
         (
-            "Bare LIST + 2 STATUS (imapclient), same connection state",
-            f"{best(big['polls']['bare_status']) * 1000:.1f} ms",
-            f"{n_small} msgs: {best(small['polls']['bare_status']) * 1000:.1f} ms "
+            "Bare imapclient, the same commands on a new connection (STATUS INBOX, LIST, "
+            "STATUS Sent)",
+            f"{best(big['polls']['bare_fresh']) * 1000:.2f} ms",
+            f"{n_small} msgs: {best(small['polls']['bare_fresh']) * 1000:.2f} ms "
             "(the server's share)",
             "",
         ),
         (
-            "Poll minus bare LIST+STATUS (our own work)",
-            f"{(warm_big - best(big['polls']['bare_status'])) * 1000:.1f} ms",
-            f"{n_small} msgs: {(warm_small - best(small['polls']['bare_status'])) * 1000:.1f} ms",
+            f"No-change poll, one long-lived connection, {n_big} msgs",
+            f"{warm_big * 1000:.1f} ms",
+            f"{n_small} msgs: {warm_small * 1000:.1f} ms; bare client, same connection state: "
+            f"{best(big['polls']['bare_status']) * 1000:.1f} ms and "
+            f"{best(small['polls']['bare_status']) * 1000:.1f} ms (Dovecot reads the whole "
+            "INBOX for STATUS once the session has listed folders: see the analysis)",
             "",
         ),
         (
-            f"No-change poll, new connection, {n_big} msgs",
+            "Settling before the no-change polls: SELECT + UNSELECT of each folder by another "
+            "client more than 1 s after the last change (as the owner's mail client does)",
+            f"{big['polls']['settle_seconds']:.1f} s",
+            "see the analysis: what a STATUS costs in Dovecot right after a change",
+            "",
+        ),
+        (
+            f"First poll after a change to both folders, {n_big} msgs",
+            f"{best(big['polls']['after_change']['ours']) * 1000:.1f} ms",
+            f"bare LIST + STATUS {best(big['polls']['after_change']['bare']) * 1000:.1f} ms; "
+            f"{n_small} msgs: {best(small['polls']['after_change']['ours']) * 1000:.1f} ms, bare "
+            f"{best(small['polls']['after_change']['bare']) * 1000:.1f} ms (Dovecot re-reads "
+            "the folders' directories)",
+            "",
+        ),
+        (
+            f"No-change poll, new connection, connect and LOGIN included, {n_big} msgs",
             f"{best(big['polls']['reconnect']) * 1000:.1f} ms",
             f"{n_small} msgs: {best(small['polls']['reconnect']) * 1000:.1f} ms",
             "",
