@@ -149,3 +149,49 @@ def test_judging_in_a_worker_process_stores_exactly_what_judging_here_does(
     assert summary.new == len(SAMPLES)
     with open_store(here) as a, open_store(there) as b:
         assert a.all_messages() == b.all_messages()
+
+
+class RecordingMailbox(MaildirMailbox):
+    """Notes the order of the folder listing and the status checks."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__("owner", path)
+        self.calls: list[str] = []
+
+    def folders(self) -> dict[str, str]:
+        self.calls.append("LIST")
+        return super().folders()
+
+    def status(self, folder: str):  # type: ignore[no-untyped-def]
+        self.calls.append(f"STATUS {folder}")
+        return super().status(folder)
+
+
+def test_a_poll_checks_inbox_before_listing_folders(maildir: Path, tmp_path: Path) -> None:
+    # Dovecot answers STATUS INBOX by reading the whole folder once a session has listed
+    source = RecordingMailbox(maildir)
+    with open_store(tmp_path / "s.json") as store:
+        sync([source], store, DEMO_OWNER)
+        source.calls.clear()
+        sync([source], store, DEMO_OWNER)
+    assert source.calls == ["STATUS INBOX", "LIST", "STATUS Sent"]
+
+
+def test_a_long_pass_gives_its_frozen_objects_back(
+    maildir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1)  # a "long" pass, with its worker
+    frozen = []
+    real_freeze = gc.freeze
+
+    def freeze() -> None:
+        real_freeze()
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(sync_module.gc, "freeze", freeze)
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=4)
+    assert summary.new == len(SAMPLES) and frozen and min(frozen) > 0  # froze after batches
+    assert gc.get_freeze_count() == 0  # and nothing stays frozen after the pass
