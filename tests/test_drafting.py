@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from inboxfollow.config import Config, load_config
+from inboxfollow.drafting import Drafter
 from inboxfollow.drafts import LOOP_HEADER
 from inboxfollow.followup import derive, run_drafts
 from inboxfollow.imap import ImapMailbox, ImapSettings
@@ -197,6 +198,22 @@ def test_a_crash_after_append_makes_no_second_draft(world: World) -> None:
         (action,) = run_drafts(world.config, store, world.source, NOW, dry_run=True)
         # the process dies right after APPEND: the store never hears of the draft
         world.source.append("Drafts", action.draft.to_bytes(NOW), ("\\Draft", "\\Seen"), NOW)
+    assert world.drafts_run(NOW) == ["adopt"]
+    assert len(world.drafts()) == 1
+    assert world.drafts_run(NOW) == []
+
+
+def test_a_crash_between_the_appends_and_the_store_write_makes_no_second_draft(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def killed(self: Drafter) -> None:
+        raise KeyboardInterrupt("killed after the drafts reached the mailbox")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Drafter, "save", killed)
+        with pytest.raises(KeyboardInterrupt):
+            world.drafts_run(NOW)
+    assert len(world.drafts()) == 1  # in Drafts, and the store never heard of it
     assert world.drafts_run(NOW) == ["adopt"]
     assert len(world.drafts()) == 1
     assert world.drafts_run(NOW) == []
