@@ -190,7 +190,7 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
         # a bare client sending the same commands (STATUS INBOX, LIST, STATUS Sent) on a
         # new connection of its own; alternating, so that both see the same server.
         fresh, bare_fresh = [], []
-        for _ in range(max(10, repeat) + 1):  # the first of each is a warm-up
+        for _ in range(max(30, repeat) + 1):  # the first of each is a warm-up
             box = ImapMailbox(_settings(acc), "owner")
             box.connect()
             start = time.perf_counter()
@@ -717,7 +717,8 @@ of the same sequence, for the poll comparison.
 
 ## Figures
 
-Best of {r["args"]["repeat"]} runs unless noted (no-change polls: best of 10); floor and
+Best of {r["args"]["repeat"]} runs unless noted (no-change polls: best of 30 on new
+connections, 10 on one connection); floor and
 first sync alternate, each in a process of its own, after one untimed warm-up of each.
 
 {table}

@@ -139,7 +139,11 @@ def _worker(expected: int) -> Iterator[ProcessPoolExecutor | None]:
         yield None
         return
     try:
-        pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("forkserver"))
+        context = multiprocessing.get_context("forkserver")
+        # the fork server imports the judging code once; each folder's worker then starts
+        # in 10 ms instead of 100 ms (only takes effect before the fork server starts)
+        context.set_forkserver_preload(["inboxfollow.sync"])
+        pool = ProcessPoolExecutor(WORKERS, mp_context=context)
     except (OSError, ValueError) as err:
         LOG.info("judging in this process: no worker process (%s)", err)
         yield None
