@@ -641,7 +641,7 @@ def report(r: dict) -> str:
         (
             f"First poll after a change to both folders, {n_big} msgs",
             f"{best(big['polls']['after_change']['ours']) * 1000:.1f} ms",
-            f"bare LIST + STATUS {best(big['polls']['after_change']['bare']) * 1000:.1f} ms; "
+            f"bare client {best(big['polls']['after_change']['bare']) * 1000:.1f} ms; "
             f"{n_small} msgs: {best(small['polls']['after_change']['ours']) * 1000:.1f} ms, bare "
             f"{best(small['polls']['after_change']['bare']) * 1000:.1f} ms (Dovecot re-reads "
             "the folders' directories)",
