@@ -1,8 +1,9 @@
 """Put the next follow-up of every due loop into the Drafts folder, exactly once.
 
-Each action has `report()` (what it would do) and `invoke()` (do it); a dry
-run plans by the same code and only reports. The plan reads the Drafts folder
-but never writes; `invoke` writes the mailbox first and the store after, and
+Each action has `report()` (what it would do); `Drafter.invoke_all` does them.
+A dry run plans by the same code and only reports. The plan reads the Drafts
+folder but never writes; `invoke_all` writes the mailbox first and the store
+after (`save`), and
 the deterministic Message-ID of a draft lets a rerun after a crash find the
 draft it already made instead of making a second one.
 
@@ -63,7 +64,6 @@ class DraftAction:
     draft: Draft | None = None
     record: dict[str, Any] | None = None  # the stored draft record it is about
     uids: tuple[int, ...] = ()  # where the draft sits in Drafts
-    raw: bytes = b""  # the built message, once `Drafter.build` has run
 
     def report(self, tz: Any) -> str:
         who = f"{self.loop.contact} (quote {self.loop.quote['subject']!r})"
@@ -225,41 +225,36 @@ class Drafter:
     def invoke_all(self, actions: list[DraftAction]) -> None:
         """Carry out every action; the new drafts go to the mailbox together
         (`append_many`: few round trips where the server offers MULTIAPPEND).
-        The store learns of them in `save`."""
+        The store learns of new drafts in `save`."""
+        creates = [a for a in actions if a.action == "create"]
         for action in actions:
             if action.action != "create":
-                self.invoke(action)
-        creates = [a for a in actions if a.action == "create"]
-        for action in creates:
-            if not action.raw:
-                assert action.draft is not None
-                action.raw = action.draft.to_bytes(self.now)
-        uids = self.mailbox.append_many(self.folder, [a.raw for a in creates], DRAFT_FLAGS,
-                                        self.now) if creates else []
+                self._invoke(action)
+        raws = [self._built(a) for a in creates]
+        uids = self.mailbox.append_many(self.folder, raws, DRAFT_FLAGS, self.now) if raws else []
         for action, uid in zip(creates, uids, strict=True):
             self._record(action, uid)
 
     def save(self) -> None:
-        """Record the drafts made by `invoke` in the store, in one insert."""
+        """Record the drafts made by `invoke_all` in the store, in one insert."""
         if self._new_records:
             self.store.drafts.insert_multiple(self._new_records)
             self._new_records = []
 
-    def invoke(self, action: DraftAction) -> None:
-        now = self.now.isoformat()
-        if action.action in ("create", "adopt"):
-            assert action.draft is not None
-            uid = action.uids[0] if action.uids else None
-            if action.action == "create":
-                raw = action.raw or action.draft.to_bytes(self.now)
-                uid = self.mailbox.append(self.folder, raw, DRAFT_FLAGS, self.now)
-            self._record(action, uid)
+    def _built(self, action: DraftAction) -> bytes:
+        assert action.draft is not None
+        return action.draft.to_bytes(self.now)
+
+    def _invoke(self, action: DraftAction) -> None:
+        """Everything but "create": record an adopted draft, or close a stored one."""
+        if action.action == "adopt":
+            self._record(action, action.uids[0] if action.uids else None)
             return
         assert action.record is not None
         if action.action == "withdraw":
             self.mailbox.delete(self.folder, action.uids)
         state = {"withdraw": "withdrawn", "leave": "left"}.get(action.action, action.action)
-        self.store.drafts.update({"state": state, "closed_at": now},
+        self.store.drafts.update({"state": state, "closed_at": self.now.isoformat()},
                                  doc_ids=[action.record["doc_id"]])
 
     def _record(self, action: DraftAction, uid: int | None) -> None:

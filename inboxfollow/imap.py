@@ -207,7 +207,8 @@ class ImapMailbox:
                 if found:
                     return found[-1]
             response = client.append(folder, raw, flags=list(flags), msg_time=date)
-            return _appenduid(response)
+            uids = _appenduids(response)
+            return uids[0] if uids else None
 
         return self._run(f"APPEND {folder}", append_once)
 
@@ -647,7 +648,7 @@ def _text(value: Any) -> str:
 
 
 def _appenduids(response: Any) -> list[int]:
-    """The UIDs of an APPENDUID response code with a UID set (MULTIAPPEND), in order."""
+    """The UIDs of an APPENDUID response code (a UID set after MULTIAPPEND), in order."""
     text = response if isinstance(response, bytes) else b""
     match = re.search(rb"\[APPENDUID \d+ ([\d:,]+)\]", text)
     uids: list[int] = []
@@ -656,11 +657,6 @@ def _appenduids(response: Any) -> list[int]:
         low, high = int(first), int(last or first)
         uids += range(low, high + 1) if low <= high else range(low, high - 1, -1)
     return uids
-
-
-def _appenduid(response: Any) -> int | None:
-    match = re.search(rb"\[APPENDUID \d+ (\d+)\]", response if isinstance(response, bytes) else b"")
-    return int(match.group(1)) if match else None
 
 
 def _header_value(raw: bytes, name: str) -> str:

@@ -103,10 +103,9 @@ def sync_folders(mailbox: Mailbox) -> Iterator[str]:
     LIST; a no-change poll should cost the same whatever the size of the mailbox.
     """
     yield INBOX_NAME
-    roles = mailbox.folders()
-    for folder in (roles.get(SENT),):
-        if folder and folder.upper() != INBOX_NAME:
-            yield folder
+    sent = mailbox.folders().get(SENT)
+    if sent and sent.upper() != INBOX_NAME:
+        yield sent
 
 
 def sync(
@@ -133,9 +132,9 @@ def sync(
 
 
 @contextmanager
-def _worker(expected: int) -> Iterator[ProcessPoolExecutor | None]:
+def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
     """A worker process for long passes; none for short ones (starting it costs more)."""
-    if expected < PARALLEL_FROM:
+    if not long_pass:
         yield None
         return
     try:
@@ -183,11 +182,11 @@ class _FolderSync:
         self.expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
         self.done = self.since_commit = 0
         self.in_worker: Future[list[Outcome]] | None = None
-        self.freeze = self.expected >= PARALLEL_FROM  # see _save
-        if self.freeze:
-            gc.collect()  # so that no garbage from before is frozen with the records
+        self.long_pass = self.expected >= PARALLEL_FROM
+        if self.long_pass:
+            gc.collect()  # so that no garbage from before is frozen with the records (_save)
         self.committed_at = time.monotonic()
-        with _worker(self.expected) as pool:
+        with _worker(self.long_pass) as pool:
             if not self._pipeline(pool, after, batch_size):
                 return  # stopped: the checkpoint covers what was saved
         final = max(self.last_uid, status.uidnext - 1)
@@ -296,7 +295,7 @@ class _FolderSync:
         # On a long pass, the saved records live as long as the store: the cyclic garbage
         # collector need not walk them again on every collection while judging allocates
         # (it cost this process 10-20% of a first sync). `sync` gives them back at the end.
-        if self.freeze:
+        if self.long_pass:
             gc.freeze()
         self.store.record_set_aside(batch.set_aside)
         self.summary.new += len(batch.records)
