@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -14,12 +16,21 @@ from tests.dovecot import (
     CuttingProxy,
     DovecotServer,
     ImapAccount,
+    make_certificate,
     new_account,
 )
 
 # Shared machines run at uneven speed: Hypothesis checks properties, not timings.
 settings.register_profile("inboxfollow", deadline=None, print_blob=True)
 settings.load_profile("inboxfollow")
+
+
+@pytest.fixture(scope="session")
+def cert_dir() -> Iterator[Path]:
+    """A self-signed certificate and key for the loopback SMTP servers."""
+    with tempfile.TemporaryDirectory(prefix="inboxfollow-cert-") as folder:
+        make_certificate(Path(folder))
+        yield Path(folder)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
@@ -36,7 +35,7 @@ from inboxfollow.imap import ImapMailbox, ImapSettings
 from inboxfollow.loops import Derivation, derive_loops
 from inboxfollow.model import Owner
 from inboxfollow.store import Store, open_store
-from tests.dovecot import ImapAccount, make_certificate
+from tests.dovecot import ImapAccount
 from tests.smtpserver import SmtpServer
 
 TZ = ZoneInfo("Europe/Berlin")
@@ -380,13 +379,6 @@ def test_digest_and_smtp_mistakes_name_the_key(tmp_path: Path, text: str, wanted
 
 
 # ---- end to end: the store, the config, a real server --------------------------------------
-
-
-@pytest.fixture(scope="module")
-def cert_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="inboxfollow-digest-") as folder:
-        make_certificate(Path(folder))
-        yield Path(folder)
 
 
 @pytest.fixture

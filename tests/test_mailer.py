@@ -6,7 +6,6 @@ import email
 import email.policy
 import imaplib
 import subprocess
-import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,7 @@ from inboxfollow.digest import build_digest_message
 from inboxfollow.errors import ConfigError, MailServerError
 from inboxfollow.imap import ImapMailbox, ImapSettings
 from inboxfollow.mailer import ImapAppendMailer, SmtpMailer
-from tests.dovecot import ImapAccount, make_certificate
+from tests.dovecot import ImapAccount
 from tests.smtpserver import SmtpServer
 
 NOW = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -28,13 +27,6 @@ USERS = {"owner@example.com": "smtp-secret-Ωmega"}
 def digest_bytes(subject: str = "Follow-up digest") -> bytes:
     return build_digest_message("Dana Reyes", OWNER, OWNER, subject, "text part\n",
                                 "<p>html part</p>\n", NOW)
-
-
-@pytest.fixture(scope="module")
-def cert_dir() -> Iterator[Path]:
-    with tempfile.TemporaryDirectory(prefix="inboxfollow-smtp-") as folder:
-        make_certificate(Path(folder))
-        yield Path(folder)
 
 
 @pytest.fixture
