@@ -5,7 +5,7 @@
 Set-up (not measured): starts a throwaway Dovecot (tests/dovecot.py), writes
 `--loops` quotes (each to a different contact, about ten days before a fixed
 `NOW`, subject "Quote ...", distinct Message-IDs) straight into the Sent
-Maildir of an account, syncs them into a store with `inboxfollow.sync.sync`,
+Maildir of an account, syncs them into a store with `inboxfollow.app.sync.sync`,
 and takes the bytes of the drafts from a dry run (`draft.to_bytes(NOW)`).
 
 Measured, in one process, alternating, `--repeat` times each after one
@@ -59,15 +59,15 @@ if str(ROOT) not in sys.path:
 
 from imapclient import IMAPClient  # noqa: E402
 
-import inboxfollow.followup as followup  # noqa: E402
-from inboxfollow import drafting  # noqa: E402
+import inboxfollow.app.loops as followup  # noqa: E402
+from inboxfollow.app import drafter as drafting  # noqa: E402
+from inboxfollow.app.drafter import DRAFT_FLAGS, Drafter  # noqa: E402
+from inboxfollow.app.sync import sync  # noqa: E402
 from inboxfollow.config import Config, load_config  # noqa: E402
-from inboxfollow.drafting import DRAFT_FLAGS, Drafter  # noqa: E402
-from inboxfollow.drafts import LOOP_HEADER, Draft  # noqa: E402
-from inboxfollow.imap import MULTIAPPEND_COUNT, ImapMailbox, ImapSettings  # noqa: E402
-from inboxfollow.mailboxes import owner_of  # noqa: E402
+from inboxfollow.outbox.drafts import LOOP_HEADER, Draft  # noqa: E402
+from inboxfollow.sources.from_config import owner_of  # noqa: E402
+from inboxfollow.sources.imap.mailbox import MULTIAPPEND_COUNT, ImapMailbox, ImapSettings  # noqa: E402
 from inboxfollow.store import Store, open_store  # noqa: E402
-from inboxfollow.sync import sync  # noqa: E402
 from tests.dovecot import DovecotServer, ImapAccount, new_account  # noqa: E402
 
 NOW = datetime(2026, 3, 12, 10, tzinfo=UTC)  # a Thursday
@@ -550,7 +550,7 @@ Produced by `.venv/bin/python bench/drafts.py` (raw figures in
 
 Set-up, not measured: {n} quotes, each to a contact of its own, ten days before `NOW`
 (so step 1 of the default cadence is due), written straight into Sent's Maildir and
-synced into a store with `inboxfollow.sync.sync` ({r["store_mb"]:.1f} MB); the drafts'
+synced into a store with `inboxfollow.app.sync.sync` ({r["store_mb"]:.1f} MB); the drafts'
 bytes ({r["draft_bytes"] / n:.0f} bytes each) come from a dry run. Each round uses
 fresh accounts and a fresh copy of the store; floor and `run_drafts` alternate,
 {rounds} round(s) after one untimed warm-up of each. Figures are the best of {rounds}

@@ -9,7 +9,7 @@ own so that its peak RSS (ru_maxrss) is its own:
 
 - floor: a bare imapclient UID FETCH of ENVELOPE and BODYSTRUCTURE, batches of
   500, over INBOX and Sent;
-- first sync: `inboxfollow.sync.sync` into a fresh store, commit included;
+- first sync: `inboxfollow.app.sync.sync` into a fresh store, commit included;
 - no-change poll: `sync` again with the store open and the connection up (as
   a long-running process does); also with a new connection, and "cold"
   (opening the store from disk, connecting, syncing, closing);
@@ -93,7 +93,7 @@ class TreePeak:
 
 
 def _settings(acc: dict):
-    from inboxfollow.imap import ImapSettings
+    from inboxfollow.sources.imap.mailbox import ImapSettings
 
     return ImapSettings(
         acc["host"], acc["port"], "none", acc["username"], acc["password"], timeout=120
@@ -126,9 +126,9 @@ def phase_floor(acc: dict, **_: object) -> dict:
 
 
 def phase_first_sync(acc: dict, store_path: str, profile: str = "", **_: object) -> dict:
-    from inboxfollow.imap import ImapMailbox
+    from inboxfollow.app.sync import sync
+    from inboxfollow.sources.imap.mailbox import ImapMailbox
     from inboxfollow.store import open_store
-    from inboxfollow.sync import sync
 
     Path(store_path).unlink(missing_ok=True)
     owner = _owner()
@@ -162,9 +162,9 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
     from imapclient import IMAPClient
     from mailgen import MailGenerator
 
-    from inboxfollow.imap import ImapMailbox
+    from inboxfollow.app.sync import sync
+    from inboxfollow.sources.imap.mailbox import ImapMailbox
     from inboxfollow.store import open_store
-    from inboxfollow.sync import sync
 
     owner = _owner()
     path = Path(store_path)

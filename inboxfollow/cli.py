@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from inboxfollow import __version__
+from inboxfollow.app.loops import derive, explain, find_message, quote_table, run_drafts
+from inboxfollow.app.sync import sync
 from inboxfollow.config import DEFAULT_PATH, Config, load_config
-from inboxfollow.contacts import all_touches, build_contacts
 from inboxfollow.errors import ConfigError, InboxfollowError
-from inboxfollow.followup import derive, explain, find_message, quote_table, run_drafts
-from inboxfollow.mailboxes import open_mailboxes, owner_of
+from inboxfollow.rules.contacts import all_touches, build_contacts
+from inboxfollow.sources.from_config import open_mailboxes, owner_of
 from inboxfollow.store import StoreKeeper, open_store
-from inboxfollow.sync import sync
 from inboxfollow.textui import ProgressBar, table
 
 LOG = logging.getLogger(__name__)
@@ -209,8 +209,8 @@ def cmd_drafts(ctx: Context) -> int:
 
 
 def cmd_run(ctx: Context) -> int:
-    from inboxfollow.daemon import Daemon
-    from inboxfollow.jobs import build_jobs
+    from inboxfollow.app.daemon import Daemon
+    from inboxfollow.app.daemon_jobs import build_jobs
 
     config = ctx.config
     fixed = parse_now(ctx.args.now, config.timezone)
@@ -229,7 +229,7 @@ def cmd_run(ctx: Context) -> int:
 
 
 def cmd_digest(ctx: Context) -> int:
-    from inboxfollow.digest import digest_command, owner_mailbox
+    from inboxfollow.app.digest import digest_command, owner_mailbox
 
     config = ctx.config
     with open_store(config.store_path) as store:
@@ -240,14 +240,14 @@ def cmd_digest(ctx: Context) -> int:
 
 
 def cmd_check(ctx: Context) -> int:
-    from inboxfollow.check import run_checks
+    from inboxfollow.app.check import run_checks
 
     problems = run_checks(ctx.config, print)
     return 1 if problems else 0
 
 
 def cmd_demo(ctx: Context) -> int:
-    from inboxfollow.demo import run_demo
+    from inboxfollow.app.demo import run_demo
 
     return run_demo(Path(ctx.args.dir), parse_now(ctx.args.now), print)
 

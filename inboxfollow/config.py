@@ -19,10 +19,15 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from inboxfollow.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
-from inboxfollow.drafts import DEFAULT_TEMPLATES
 from inboxfollow.errors import ConfigError
-from inboxfollow.quotes import DEFAULT_PRICE_WORDS, DEFAULT_QUOTE_WORDS, DEFAULT_RULES, QuoteRules
+from inboxfollow.outbox.drafts import DEFAULT_TEMPLATES
+from inboxfollow.rules.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
+from inboxfollow.rules.quotes import (
+    DEFAULT_PRICE_WORDS,
+    DEFAULT_QUOTE_WORDS,
+    DEFAULT_RULES,
+    QuoteRules,
+)
 
 DEFAULT_PATH = Path("config/inboxfollow.toml")
 REQUIRED = object()

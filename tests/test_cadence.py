@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.cadence import (
+from inboxfollow.errors import ConfigError
+from inboxfollow.rules.cadence import (
     DEFAULT_CADENCE,
     Cadence,
     Calendar,
@@ -18,7 +19,6 @@ from inboxfollow.cadence import (
     next_due,
     parse_step,
 )
-from inboxfollow.errors import ConfigError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")

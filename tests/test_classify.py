@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.classify import classify, needs_text
+from inboxfollow.mail.parse import parse_message
 from inboxfollow.model import FetchedMessage, Kind, Location, Owner, ParsedMessage, Part
-from inboxfollow.parse import parse_message
+from inboxfollow.rules.automatic import classify, needs_text
 
 OWNER = Owner(name="Owner", addresses=frozenset({"owner@example.com"}))
 

@@ -6,8 +6,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from inboxfollow.contacts import all_touches, build_contacts, is_robot, organisation, touches_of
 from inboxfollow.model import Direction, Owner
+from inboxfollow.rules.contacts import (
+    all_touches,
+    build_contacts,
+    is_robot,
+    organisation,
+    touches_of,
+)
 
 OWNER = Owner("Dana", frozenset({"dana@shop.example", "d@alt.example"}), "dana+crm@shop.example")
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from inboxfollow.classify import classify, needs_text
+from inboxfollow.mail.parse import parse_message
 from inboxfollow.model import FetchedMessage, Kind, Location, Owner
-from inboxfollow.parse import parse_message
+from inboxfollow.rules.automatic import classify, needs_text
 from tests.corpus import Entry, corpus_dir, header_block, read_index
 
 OWNER = Owner(name="Owner", addresses=frozenset({"owner@example.com"}))

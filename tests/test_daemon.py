@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.daemon import Daemon, Job
+from inboxfollow.app.daemon import Daemon, Job
 from inboxfollow.errors import MailServerError
-from inboxfollow.slots import Slot
+from inboxfollow.rules.slots import Slot
 from inboxfollow.store import Store, open_store
 from tests.dovecot import ImapAccount
 

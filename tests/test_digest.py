@@ -16,8 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.config import load_config
-from inboxfollow.digest import (
+from inboxfollow.app.digest import (
     DigestData,
     build_checklist,
     build_digest,
@@ -30,10 +29,11 @@ from inboxfollow.digest import (
     shares,
     touch_chart,
 )
+from inboxfollow.config import load_config
 from inboxfollow.errors import ConfigError
-from inboxfollow.imap import ImapMailbox, ImapSettings
-from inboxfollow.loops import Derivation, derive_loops
 from inboxfollow.model import Owner
+from inboxfollow.rules.loops import Derivation, derive_loops
+from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
 from inboxfollow.store import Store, open_store
 from tests.dovecot import ImapAccount
 from tests.smtpserver import SmtpServer

@@ -16,16 +16,16 @@ from typing import Any
 
 import pytest
 
+from inboxfollow.app.drafter import Drafter
+from inboxfollow.app.loops import derive, run_drafts
+from inboxfollow.app.sync import sync
 from inboxfollow.config import Config, load_config
-from inboxfollow.drafting import Drafter
-from inboxfollow.drafts import LOOP_HEADER
-from inboxfollow.followup import derive, run_drafts
-from inboxfollow.imap import ImapMailbox, ImapSettings
-from inboxfollow.mailboxes import owner_of
-from inboxfollow.maildir import MaildirMailbox
-from inboxfollow.source import Mailbox
+from inboxfollow.outbox.drafts import LOOP_HEADER
+from inboxfollow.sources.from_config import owner_of
+from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.mailbox import Mailbox
+from inboxfollow.sources.maildir import MaildirMailbox
 from inboxfollow.store import open_store
-from inboxfollow.sync import sync
 from tests.dovecot import ImapAccount
 
 QUOTE_AT = datetime(2026, 3, 2, 10, tzinfo=UTC)  # Monday; 2bd later is Wednesday

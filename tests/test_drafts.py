@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from inboxfollow.drafts import (
+from inboxfollow.errors import ConfigError
+from inboxfollow.outbox.drafts import (
     DraftFacts,
     Templates,
     base_subject,
@@ -18,7 +19,6 @@ from inboxfollow.drafts import (
     first_name,
     render_draft,
 )
-from inboxfollow.errors import ConfigError
 
 NOW = datetime(2026, 3, 5, 9, tzinfo=UTC)
 

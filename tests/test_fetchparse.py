@@ -10,15 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from imapclient.datetime_util import datetime_to_INTERNALDATE, parse_to_datetime
 
-from inboxfollow.fetchparse import (
+from inboxfollow.mail.structure import parts_from_bodystructure, parts_from_text
+from inboxfollow.sources.imap.mailbox import HEADER_ITEMS, _fetch_data, aware, fetch_fast
+from inboxfollow.sources.imap.responses import (
     FetchParseError,
     internaldate,
     parse_fetch,
     read_value,
     split_header_fetch,
 )
-from inboxfollow.imap import HEADER_ITEMS, _fetch_data, aware, fetch_fast
-from inboxfollow.structure import parts_from_bodystructure, parts_from_text
 from tests.corpus import corpus_dir
 from tests.dovecot import ImapAccount
 
@@ -96,7 +96,7 @@ def test_fast_reader_agrees_with_imapclient_on_every_message(
     raws = [d.raw for d in basic_mailbox()] + [crlf(r) for r in MALFORMED.values()] + _samples()
     client = imap_account.client()
     client.normalise_times = False  # as ImapMailbox reads them
-    caplog.set_level("DEBUG", logger="inboxfollow.imap")
+    caplog.set_level("DEBUG", logger="inboxfollow.sources.imap.mailbox")
     try:
         for raw in raws:
             client.append("INBOX", raw)

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from inboxfollow.cadence import Cadence
-from inboxfollow.loops import Override, Status, derive_loops
 from inboxfollow.model import Owner
-from inboxfollow.quotes import decide_quote
+from inboxfollow.rules.cadence import Cadence
+from inboxfollow.rules.loops import Override, Status, derive_loops
+from inboxfollow.rules.quotes import decide_quote
 
 OWNER = Owner("Dana", frozenset({"dana@shop.example"}), "dana+crm@shop.example")
 T0 = datetime(2026, 3, 2, 9, tzinfo=UTC)  # a Monday

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from inboxfollow.digest import build_digest_message
+from inboxfollow.app.digest import build_digest_message
 from inboxfollow.errors import ConfigError, MailServerError
-from inboxfollow.imap import ImapMailbox, ImapSettings
-from inboxfollow.mailer import ImapAppendMailer, SmtpMailer
+from inboxfollow.outbox.mailer import ImapAppendMailer, SmtpMailer
+from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
 from tests.dovecot import ImapAccount
 from tests.smtpserver import SmtpServer
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inboxfollow.mail.parse import message_ids, own_text, parse_message
 from inboxfollow.model import FetchedMessage, Location, Part
-from inboxfollow.parse import message_ids, own_text, parse_message
 
 
 def fetched(raw: bytes, has_text: bool = False, parts: tuple[Part, ...] = ()) -> FetchedMessage:
@@ -220,7 +220,7 @@ HEADER_BLOCKS = [
 
 
 def _corpus_header_blocks() -> list[bytes]:
-    from inboxfollow.maildir import split_header
+    from inboxfollow.sources.maildir import split_header
     from tests.corpus import corpus_dir
 
     root = corpus_dir()
@@ -233,7 +233,7 @@ def test_the_fast_header_reader_gives_what_the_stdlib_parser_gives(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Header blocks read by `_plain_header_block` parse exactly as through BytesHeaderParser."""
-    import inboxfollow.parse as parse_module
+    import inboxfollow.mail.parse as parse_module
 
     blocks = HEADER_BLOCKS + _corpus_header_blocks()
     messages = [FetchedMessage(Location("owner", "INBOX", 1, 1), raw, parts, None, len(raw))
@@ -256,7 +256,7 @@ def test_the_quick_date_reader_agrees_with_mail_parser(raw: str) -> None:
     """The common RFC 5322 form is read directly; every other form goes to mail-parser."""
     from mailparser.dates import parse_mail_date
 
-    from inboxfollow.parse import _plain_date, _stdlib_date
+    from inboxfollow.mail.parse import _plain_date, _stdlib_date
 
     slow = parse_mail_date(raw).value
     quick = _plain_date(raw)

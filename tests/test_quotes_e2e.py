@@ -16,12 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from inboxfollow.app.loops import derive
+from inboxfollow.app.sync import sync
 from inboxfollow.config import load_config
-from inboxfollow.followup import derive
-from inboxfollow.imap import ImapMailbox, ImapSettings
-from inboxfollow.mailboxes import owner_of
+from inboxfollow.sources.from_config import owner_of
+from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
 from inboxfollow.store import open_store
-from inboxfollow.sync import sync
 from tests.dovecot import ImapAccount
 from tests.mailgen import (
     CAPTURE,

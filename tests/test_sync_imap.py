@@ -778,9 +778,9 @@ def test_a_worker_process_over_imap_stores_what_judging_here_does(
     make_imap_account: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The long-first-sync path (judging in a worker process) on real server data."""
-    from inboxfollow import sync as sync_module
-    from inboxfollow.imap import ImapMailbox, ImapSettings
+    from inboxfollow.app import sync as sync_module
     from inboxfollow.model import Owner
+    from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
     from inboxfollow.store import open_store
 
     account = make_imap_account("worker")

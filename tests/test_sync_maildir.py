@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from inboxfollow import sync as sync_module
-from inboxfollow.contacts import all_touches
-from inboxfollow.demo import CAPTURE, OWNER, SAMPLES, build_sample_mailbox
-from inboxfollow.maildir import MaildirMailbox
+from inboxfollow.app import sync as sync_module
+from inboxfollow.app.demo import CAPTURE, OWNER, SAMPLES, build_sample_mailbox
+from inboxfollow.app.sync import sync
 from inboxfollow.model import FetchedMessage, Owner
+from inboxfollow.rules.contacts import all_touches
+from inboxfollow.sources.maildir import MaildirMailbox
 from inboxfollow.store import open_store
-from inboxfollow.sync import sync
 
 NOW = datetime(2026, 3, 10, 9, tzinfo=UTC)
 DEMO_OWNER = Owner(OWNER[0], frozenset({OWNER[1]}), CAPTURE)

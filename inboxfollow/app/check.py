@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from inboxfollow.config import Config
 from inboxfollow.errors import ConfigError, InboxfollowError
-from inboxfollow.mailboxes import open_mailboxes
-from inboxfollow.source import DRAFTS, INBOX, SENT, Mailbox
+from inboxfollow.sources.from_config import open_mailboxes
+from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, Mailbox
 
 
 def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 import schedule
 
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.slots import Slot, interval_due
+from inboxfollow.rules.slots import Slot, interval_due
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)

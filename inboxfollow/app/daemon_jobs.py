@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from inboxfollow.app.daemon import Job
+from inboxfollow.app.digest import digest_job
+from inboxfollow.app.loops import run_drafts
+from inboxfollow.app.sync import sync
 from inboxfollow.config import Config
-from inboxfollow.daemon import Job
-from inboxfollow.digest import digest_job
-from inboxfollow.followup import run_drafts
-from inboxfollow.mailboxes import open_mailboxes, owner_of
-from inboxfollow.slots import Slot
+from inboxfollow.rules.slots import Slot
+from inboxfollow.sources.from_config import open_mailboxes, owner_of
 from inboxfollow.store import Store
-from inboxfollow.sync import sync
 
 
 def sync_job(config: Config) -> Callable[[Store, datetime, Callable[[], bool]], str]:

@@ -11,14 +11,14 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
+from inboxfollow.app.digest import digest_command
+from inboxfollow.app.loops import derive, quote_table, run_drafts
+from inboxfollow.app.sync import sync
 from inboxfollow.config import load_config
-from inboxfollow.contacts import all_touches, build_contacts
-from inboxfollow.digest import digest_command
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.followup import derive, quote_table, run_drafts
-from inboxfollow.mailboxes import open_mailboxes, owner_of
+from inboxfollow.rules.contacts import all_touches, build_contacts
+from inboxfollow.sources.from_config import open_mailboxes, owner_of
 from inboxfollow.store import open_store
-from inboxfollow.sync import sync
 from inboxfollow.textui import table
 
 MARKER = ".inboxfollow-demo"

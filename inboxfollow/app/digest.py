@@ -36,15 +36,15 @@ from jinja2 import (
     select_autoescape,
 )
 
+from inboxfollow.app.loops import derive
 from inboxfollow.config import Config
-from inboxfollow.contacts import Contact, Touch, all_touches, build_contacts
-from inboxfollow.drafts import DEFAULT_TEMPLATES, base_subject, one_line
 from inboxfollow.errors import ConfigError, InboxfollowError
-from inboxfollow.followup import derive
-from inboxfollow.loops import Derivation, Loop, Status
-from inboxfollow.mailboxes import open_mailboxes, owner_of
-from inboxfollow.mailer import ImapAppendMailer, Mailer, SmtpMailer
 from inboxfollow.model import Direction, Owner
+from inboxfollow.outbox.drafts import DEFAULT_TEMPLATES, base_subject, one_line
+from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
+from inboxfollow.rules.contacts import Contact, Touch, all_touches, build_contacts
+from inboxfollow.rules.loops import Derivation, Loop, Status
+from inboxfollow.sources.from_config import open_mailboxes, owner_of
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)

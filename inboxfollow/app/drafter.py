@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inboxfollow.cadence import Cadence
-from inboxfollow.drafts import LOOP_HEADER, Draft, DraftFacts, Templates, render_draft
 from inboxfollow.errors import MailServerError
-from inboxfollow.loops import Derivation, Loop, Status
 from inboxfollow.model import Owner
-from inboxfollow.source import DRAFTS, Mailbox
+from inboxfollow.outbox.drafts import LOOP_HEADER, Draft, DraftFacts, Templates, render_draft
+from inboxfollow.rules.cadence import Cadence
+from inboxfollow.rules.loops import Derivation, Loop, Status
+from inboxfollow.sources.mailbox import DRAFTS, Mailbox
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)

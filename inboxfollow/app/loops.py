@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from inboxfollow.app.drafter import DraftAction, Drafter, skipped_steps
 from inboxfollow.config import Config
-from inboxfollow.drafting import DraftAction, Drafter, skipped_steps
-from inboxfollow.drafts import Templates
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.loops import Derivation, Loop, Override, Status, derive_loops
-from inboxfollow.mailboxes import owner_of
-from inboxfollow.source import Mailbox
+from inboxfollow.outbox.drafts import Templates
+from inboxfollow.rules.loops import Derivation, Loop, Override, Status, derive_loops
+from inboxfollow.sources.from_config import owner_of
+from inboxfollow.sources.mailbox import Mailbox
 from inboxfollow.store import Store
 from inboxfollow.textui import table
 

@@ -27,11 +27,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from inboxfollow.classify import classify, needs_text
+from inboxfollow.mail.parse import parse_message
+from inboxfollow.mail.record import build_record, peek_message_id, trust_problem
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
-from inboxfollow.parse import parse_message
-from inboxfollow.records import build_record, peek_message_id, trust_problem
-from inboxfollow.source import INBOX_NAME, SENT, Mailbox
+from inboxfollow.rules.automatic import classify, needs_text
+from inboxfollow.sources.mailbox import INBOX_NAME, SENT, Mailbox
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
         context = multiprocessing.get_context("forkserver")
         # the fork server imports the judging code once; each folder's worker then starts
         # in 10 ms instead of 100 ms (only takes effect before the fork server starts)
-        context.set_forkserver_preload(["inboxfollow.sync"])
+        context.set_forkserver_preload(["inboxfollow.app.sync"])
         pool = ProcessPoolExecutor(WORKERS, mp_context=context)
     except (OSError, ValueError) as err:
         LOG.info("judging in this process: no worker process (%s)", err)

@@ -26,8 +26,8 @@ from html.parser import HTMLParser
 from mailparser.dates import parse_mail_date
 from mailparser.utils import decode_header_part, get_addresses
 
+from inboxfollow.mail.structure import parts_of
 from inboxfollow.model import Address, FetchedMessage, ParsedMessage, Part
-from inboxfollow.structure import parts_of
 
 LOG = logging.getLogger(__name__)
 

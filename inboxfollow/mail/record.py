@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from inboxfollow.mail.parse import own_text as cut_quoted
 from inboxfollow.model import (
     Address,
     Classification,
@@ -16,7 +17,6 @@ from inboxfollow.model import (
     Owner,
     ParsedMessage,
 )
-from inboxfollow.parse import own_text as cut_quoted
 
 OWN_TEXT_CHARS = 4000
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)

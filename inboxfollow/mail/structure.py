@@ -18,8 +18,8 @@ from imapclient.exceptions import ProtocolError
 from imapclient.response_parser import parse_response
 from imapclient.response_types import BodyData
 
-from inboxfollow.fetchparse import FetchParseError, read_value
 from inboxfollow.model import FetchedMessage, Part
+from inboxfollow.sources.imap.responses import FetchParseError, read_value
 
 LOG = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from jinja2 import (
 from inboxfollow.errors import ConfigError
 
 LOOP_HEADER = "X-Inboxfollow-Loop"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 _REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|r|ris|wg|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
 
 

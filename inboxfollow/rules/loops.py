@@ -16,10 +16,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from inboxfollow.cadence import DEFAULT_CADENCE, Cadence, Calendar
-from inboxfollow.contacts import organisation, touches_of
 from inboxfollow.model import Kind, Owner
-from inboxfollow.quotes import DEFAULT_RULES, QuoteDecision, QuoteRules, decide_quote
+from inboxfollow.rules.cadence import DEFAULT_CADENCE, Cadence, Calendar
+from inboxfollow.rules.contacts import organisation, touches_of
+from inboxfollow.rules.quotes import DEFAULT_RULES, QuoteDecision, QuoteRules, decide_quote
 
 
 class Status(StrEnum):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from inboxfollow.config import Config, ImapConfig
 from inboxfollow.errors import ConfigError
-from inboxfollow.imap import ImapMailbox, ImapSettings
-from inboxfollow.maildir import MaildirMailbox
 from inboxfollow.model import Owner
-from inboxfollow.source import DRAFTS, SENT, Mailbox
+from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.mailbox import DRAFTS, SENT, Mailbox
+from inboxfollow.sources.maildir import MaildirMailbox
 
 
 def owner_of(config: Config) -> Owner:

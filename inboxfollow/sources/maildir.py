@@ -20,9 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from inboxfollow.errors import MailServerError
+from inboxfollow.mail.parse import derive_parts
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
-from inboxfollow.parse import derive_parts
-from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
+from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
 
 LOG = logging.getLogger(__name__)
 

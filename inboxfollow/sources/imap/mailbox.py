@@ -26,10 +26,15 @@ from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
 from imapclient.response_parser import parse_fetch_response
 
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
-from inboxfollow.fetchparse import FetchParseError, HeaderItems, parse_fetch, split_header_fetch
+from inboxfollow.mail.structure import parts_from_bodystructure
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
-from inboxfollow.source import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
-from inboxfollow.structure import parts_from_bodystructure
+from inboxfollow.sources.imap.responses import (
+    FetchParseError,
+    HeaderItems,
+    parse_fetch,
+    split_header_fetch,
+)
+from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
 
 LOG = logging.getLogger(__name__)
 
