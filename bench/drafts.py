@@ -66,7 +66,8 @@ from inboxfollow.app.sync import sync  # noqa: E402
 from inboxfollow.config import Config, load_config  # noqa: E402
 from inboxfollow.outbox.drafts import LOOP_HEADER, Draft  # noqa: E402
 from inboxfollow.sources.from_config import owner_of  # noqa: E402
-from inboxfollow.sources.imap.mailbox import MULTIAPPEND_COUNT, ImapMailbox, ImapSettings  # noqa: E402
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings  # noqa: E402
+from inboxfollow.sources.imap.mailbox import MULTIAPPEND_COUNT  # noqa: E402
 from inboxfollow.store import Store, open_store  # noqa: E402
 from tests.dovecot import DovecotServer, ImapAccount, new_account  # noqa: E402
 

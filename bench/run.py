@@ -93,7 +93,7 @@ class TreePeak:
 
 
 def _settings(acc: dict):
-    from inboxfollow.sources.imap.mailbox import ImapSettings
+    from inboxfollow.sources.imap import ImapSettings
 
     return ImapSettings(
         acc["host"], acc["port"], "none", acc["username"], acc["password"], timeout=120

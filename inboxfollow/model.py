@@ -59,7 +59,7 @@ class FetchedMessage:
     the rules asked for text (`has_text`), never a whole large message.
     `parts` is the full MIME structure (from BODYSTRUCTURE on IMAP); or else
     `structure` holds BODYSTRUCTURE as the server sent it, read into parts only
-    when the message is judged (`structure.parts_from_text`).
+    when the message is judged (`sources.imap.bodystructure.with_parts`).
     """
 
     location: Location

@@ -33,7 +33,7 @@ from inboxfollow.config import load_config
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import Owner
 from inboxfollow.rules.loops import Derivation, derive_loops
-from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.store import Store, open_store
 from tests.dovecot import ImapAccount
 from tests.smtpserver import SmtpServer

@@ -22,7 +22,7 @@ from inboxfollow.app.sync import sync
 from inboxfollow.config import Config, load_config
 from inboxfollow.outbox.drafts import LOOP_HEADER
 from inboxfollow.sources.from_config import owner_of
-from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.sources.mailbox import Mailbox
 from inboxfollow.sources.maildir import MaildirMailbox
 from inboxfollow.store import open_store

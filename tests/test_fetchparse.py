@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from imapclient.datetime_util import datetime_to_INTERNALDATE, parse_to_datetime
 
-from inboxfollow.mail.structure import parts_from_bodystructure, parts_from_text
-from inboxfollow.sources.imap.mailbox import HEADER_ITEMS, _fetch_data, aware, fetch_fast
+from inboxfollow.sources.imap.bodystructure import parts_from_bodystructure, parts_from_text
+from inboxfollow.sources.imap.fetch import HEADER_ITEMS, aware, fetch_data, fetch_fast
 from inboxfollow.sources.imap.responses import (
     FetchParseError,
     internaldate,
@@ -96,7 +96,7 @@ def test_fast_reader_agrees_with_imapclient_on_every_message(
     raws = [d.raw for d in basic_mailbox()] + [crlf(r) for r in MALFORMED.values()] + _samples()
     client = imap_account.client()
     client.normalise_times = False  # as ImapMailbox reads them
-    caplog.set_level("DEBUG", logger="inboxfollow.sources.imap.mailbox")
+    caplog.set_level("DEBUG", logger="inboxfollow.sources.imap.fetch")
     try:
         for raw in raws:
             client.append("INBOX", raw)
@@ -113,7 +113,7 @@ def test_fast_reader_agrees_with_imapclient_on_every_message(
                 expected = {k: v for k, v in slow[uid].items() if k != b"SEQ"}
                 assert fast[uid] == expected, uid
             # the quicker split: same facts, the structure read later from its text
-            split, rest = split_header_fetch(_fetch_data(client, chunk, HEADER_ITEMS))
+            split, rest = split_header_fetch(fetch_data(client, chunk, HEADER_ITEMS))
             assert sorted([m.uid for m in split] + list(parse_fetch(rest) if rest else [])) == chunk
             quick += len(split)
             for m in split:

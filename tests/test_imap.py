@@ -11,9 +11,9 @@ import pytest
 from imapclient.response_types import BodyData
 
 from inboxfollow.errors import ConfigError, MailServerError
-from inboxfollow.mail.structure import parts_from_bodystructure, parts_of
 from inboxfollow.model import Part
-from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap.bodystructure import parts_from_bodystructure, parts_of
 from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT
 from tests.dovecot import CuttingProxy, ImapAccount, free_port
 
@@ -507,7 +507,8 @@ def test_append_many_sends_multiappend_in_order(imap_account: ImapAccount) -> No
     date = datetime(2026, 3, 4, 8, 30, tzinfo=UTC)
     with mailbox(imap_account) as box:
         assert "MULTIAPPEND" in box.capabilities()  # Dovecot offers it: the path under test
-        with patch("inboxfollow.sources.imap.mailbox.MULTIAPPEND_COUNT", 3):  # commands of 3, 3 and 1
+        # commands of 3, 3 and 1
+        with patch("inboxfollow.sources.imap.mailbox.MULTIAPPEND_COUNT", 3):
             uids = box.append_many("Drafts", drafts, flags=["\\Draft", "\\Seen"], date=date)
         assert len(uids) == 7 and uids == sorted(uids)
         for i, uid in enumerate(uids):

@@ -15,7 +15,7 @@ import pytest
 from inboxfollow.app.digest import build_digest_message
 from inboxfollow.errors import ConfigError, MailServerError
 from inboxfollow.outbox.mailer import ImapAppendMailer, SmtpMailer
-from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from tests.dovecot import ImapAccount
 from tests.smtpserver import SmtpServer
 

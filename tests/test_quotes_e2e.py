@@ -20,7 +20,7 @@ from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.config import load_config
 from inboxfollow.sources.from_config import owner_of
-from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.store import open_store
 from tests.dovecot import ImapAccount
 from tests.mailgen import (

@@ -780,7 +780,7 @@ def test_a_worker_process_over_imap_stores_what_judging_here_does(
     """The long-first-sync path (judging in a worker process) on real server data."""
     from inboxfollow.app import sync as sync_module
     from inboxfollow.model import Owner
-    from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+    from inboxfollow.sources.imap import ImapMailbox, ImapSettings
     from inboxfollow.store import open_store
 
     account = make_imap_account("worker")

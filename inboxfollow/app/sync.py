@@ -31,6 +31,7 @@ from inboxfollow.mail.parse import parse_message
 from inboxfollow.mail.record import build_record, peek_message_id, trust_problem
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
 from inboxfollow.rules.automatic import classify, needs_text
+from inboxfollow.sources.imap.bodystructure import with_parts
 from inboxfollow.sources.mailbox import INBOX_NAME, SENT, Mailbox
 from inboxfollow.store import Store
 
@@ -63,6 +64,7 @@ def judge(messages: Sequence[FetchedMessage], owner: Owner) -> list[Outcome]:
 def _judge_one(message: FetchedMessage, owner: Owner) -> Outcome:
     outcome = Outcome(message.location, message.size)
     try:
+        message = with_parts(message)  # BODYSTRUCTURE is read here, in the judging process
         parsed = parse_message(message)
         verdict = classify(parsed, owner)
         if not message.has_text and (needs_text(parsed, owner) or verdict.kind is Kind.BOUNCE):

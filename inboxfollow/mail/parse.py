@@ -26,7 +26,6 @@ from html.parser import HTMLParser
 from mailparser.dates import parse_mail_date
 from mailparser.utils import decode_header_part, get_addresses
 
-from inboxfollow.mail.structure import parts_of
 from inboxfollow.model import Address, FetchedMessage, ParsedMessage, Part
 
 LOG = logging.getLogger(__name__)
@@ -72,7 +71,7 @@ def _empty(fetched: FetchedMessage, defects: tuple[str, ...]) -> ParsedMessage:
         references=(),
         headers={},
         content_type="text/plain",
-        parts=parts_of(fetched),
+        parts=fetched.parts,
         defects=defects,
         has_text=fetched.has_text,
     )
@@ -99,7 +98,7 @@ def _parse(fetched: FetchedMessage, mailparser_helpers: bool) -> ParsedMessage:
         references=message_ids(headers.get("references", "")),
         headers=headers,
         content_type=_content_type(message),
-        parts=parts_of(fetched) or derive_parts(message),
+        parts=fetched.parts or derive_parts(message),
         text=_main_text(message, defects) if fetched.has_text else "",
         defects=tuple(dict.fromkeys(defects)),
         has_text=fetched.has_text,

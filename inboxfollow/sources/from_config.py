@@ -5,7 +5,7 @@ from __future__ import annotations
 from inboxfollow.config import Config, ImapConfig
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import Owner
-from inboxfollow.sources.imap.mailbox import ImapMailbox, ImapSettings
+from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.sources.mailbox import DRAFTS, SENT, Mailbox
 from inboxfollow.sources.maildir import MaildirMailbox
 

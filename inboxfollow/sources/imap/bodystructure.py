@@ -1,8 +1,9 @@
 """A message's MIME structure from the server's BODYSTRUCTURE (pure).
 
 `parts_from_bodystructure` reads the nested values imapclient's parser (or
-`fetchparse`) gives; `parts_from_text` reads BODYSTRUCTURE as the server sent
-it, which lets the sync hand the text to its judging worker unread.
+`responses`) gives; `parts_from_text` reads BODYSTRUCTURE as the server sent
+it, which lets the sync hand the text to its judging worker unread, and
+`with_parts` reads it there.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from email.header import decode_header, make_header
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -31,6 +33,13 @@ RFC2231_NAME = re.compile(r"([^*]+)(?:\*(\d+))?(\*)?")
 def parts_of(fetched: FetchedMessage) -> tuple[Part, ...]:
     """A fetched message's parts, reading its BODYSTRUCTURE text when that is what it has."""
     return fetched.parts or parts_from_text(fetched.structure)
+
+
+def with_parts(fetched: FetchedMessage) -> FetchedMessage:
+    """The message with its BODYSTRUCTURE text read into `parts` (as it is when it has none)."""
+    if fetched.parts or not fetched.structure:
+        return fetched
+    return replace(fetched, parts=parts_from_text(fetched.structure))
 
 
 def parts_from_text(text: bytes) -> tuple[Part, ...]:

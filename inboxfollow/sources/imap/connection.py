@@ -1,0 +1,262 @@
+"""One IMAP login: settings, TLS with certificate checks, login, and retries after a drop.
+
+`ImapConnection` connects lazily and runs each operation on a live connection;
+a dropped or timed-out connection is reopened and the operation retried, with
+capped exponential backoff. Errors leave it as `MailServerError` or `ConfigError`.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import socket
+import ssl
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import LoginError
+
+from inboxfollow.config import is_loopback
+from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
+from inboxfollow.sources.imap.fetch import text
+from inboxfollow.sources.imap.folders import ROLES
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+SECURITY_MODES = ("ssl", "starttls", "none")
+# TLS errors that mean the connection dropped, not that TLS cannot work.
+SSL_DROPS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
+BACKOFF_FIRST = 0.5
+BACKOFF_CAP = 8.0
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    """How to reach and log in to one IMAP account. Plain values, checked on creation."""
+
+    host: str
+    port: int = 993  # 0: 993 for ssl, 143 otherwise
+    security: str = "ssl"  # "ssl" (implicit TLS), "starttls", or "none" (loopback only)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    timeout: float = 30.0
+    folder_overrides: Mapping[str, str] = field(default_factory=dict)  # role -> folder name
+    retries: int = 5
+    ca_file: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.security not in SECURITY_MODES:
+            raise ConfigError(
+                f"unknown IMAP security {self.security!r}",
+                "set security to one of: " + ", ".join(SECURITY_MODES),
+            )
+        if self.security == "none" and not is_loopback(self.host):
+            raise ConfigError(
+                f"security = none would send the password to {self.host} unencrypted",
+                "use security = ssl (port 993) or starttls (port 143); "
+                "none is only allowed for a server on this machine",
+            )
+        unknown = sorted(set(self.folder_overrides) - set(ROLES))
+        if unknown:
+            raise ConfigError(
+                f"unknown folder role(s) in folder overrides: {', '.join(unknown)}",
+                "folder overrides may name: " + ", ".join(ROLES),
+            )
+        if self.timeout <= 0 or self.retries < 0:
+            raise ConfigError("IMAP timeout must be > 0 and retries >= 0", "check timeout, retries")
+
+
+class ImapConnection:
+    """The connection of one `ImapMailbox`. Creating one never touches the network."""
+
+    def __init__(
+        self, settings: ImapSettings, name: str, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self.settings = settings
+        self.name = name  # the mailbox's label, for messages: "owner" or "capture"
+        self._sleep = sleep
+        self._client: IMAPClient | None = None
+        self._selected: tuple[str, bool] | None = None  # (folder, readonly)
+        self.uidvalidity = 0  # of the selected folder
+
+    def select(self, client: IMAPClient, folder: str, readonly: bool) -> None:
+        if self._selected == (folder, readonly):
+            return
+        info = client.select_folder(folder, readonly=readonly)
+        self.uidvalidity = int(info.get(b"UIDVALIDITY", 0))
+        self._selected = (folder, readonly)
+
+    def forget_selection(self) -> None:
+        """The next `select` selects again (and so reads UIDVALIDITY as of now)."""
+        self._selected = None
+
+    def close(self) -> None:
+        client, self._client, self._selected = self._client, None, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception as err:  # the connection may be gone already
+            LOG.debug("%s: logout failed quietly: %s", self.name, err)
+            shutdown(client)
+
+    def run(self, what: str, operation: Callable[[IMAPClient], T]) -> T:
+        """Run `operation` on a live connection; reconnect and retry on transient failures."""
+        delay = BACKOFF_FIRST
+        attempt = 0
+        while True:
+            try:
+                return operation(self._connection())
+            except InboxfollowError:
+                raise
+            except Exception as err:
+                if not is_transient(err):
+                    raise self._translate(what, err) from err
+                self._drop()
+                attempt += 1
+                if attempt > self.settings.retries:
+                    raise self._unreachable(what, err) from err
+                LOG.warning(
+                    "%s: %s failed (%s); reconnecting in %.1fs (retry %d of %d)",
+                    self.name,
+                    what,
+                    self.redact(text(err)),
+                    delay,
+                    attempt,
+                    self.settings.retries,
+                )
+                self._sleep(delay)
+                delay = min(delay * 2, BACKOFF_CAP)
+
+    def _connection(self) -> IMAPClient:
+        if self._client is None:
+            self._client = self._open()
+        return self._client
+
+    def _open(self) -> IMAPClient:
+        s = self.settings
+        context = self._ssl_context() if s.security != "none" else None
+        LOG.debug("%s: connecting to %s:%s (%s)", self.name, s.host, s.port, s.security)
+        port = s.port or (993 if s.security == "ssl" else 143)  # 0: the usual port
+        client = IMAPClient(
+            s.host, port, ssl=s.security == "ssl", ssl_context=context, timeout=s.timeout
+        )
+        client.normalise_times = False
+        if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
+            # imapclient sets imaplib's debug level to 5 so that its logger can show the
+            # protocol; imaplib then formats a message (with the repr of the data) for
+            # every line, about a tenth of a large FETCH. Only when nobody would see it.
+            client._imap.debug = 0
+        try:
+            if s.security == "starttls":
+                self._starttls(client, context)
+            self._login(client)
+        except BaseException:
+            shutdown(client)
+            raise
+        return client
+
+    def _ssl_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if self.settings.ca_file:
+            try:
+                context.load_verify_locations(cafile=self.settings.ca_file)
+            except (OSError, ssl.SSLError) as err:
+                raise ConfigError(
+                    f"cannot load CA certificates from {self.settings.ca_file}: {err}",
+                    "check [imap] ca_file",
+                ) from err
+        return context
+
+    def _starttls(self, client: IMAPClient, context: ssl.SSLContext | None) -> None:
+        if not client.has_capability("STARTTLS"):
+            raise MailServerError(
+                f"{self.settings.host}:{self.settings.port} does not offer STARTTLS; "
+                "refusing to log in without encryption",
+                "check [imap] security and port (security = ssl with port 993 is the usual choice)",
+            )
+        client.starttls(context)
+
+    def _login(self, client: IMAPClient) -> None:
+        s = self.settings
+        try:
+            if s.password.isascii():
+                client.login(s.username, s.password)
+            else:  # LOGIN is ASCII only; AUTHENTICATE PLAIN carries UTF-8
+                client.plain_login(s.username, s.password)
+        except LoginError as err:
+            dropped = err.__context__
+            if isinstance(dropped, (imaplib.IMAP4.abort, OSError)):
+                raise dropped from err  # the connection broke mid-LOGIN: retried, not refused
+            raise MailServerError(
+                f"{s.host} refused the login of {s.username!r}: {self.redact(text(err))}",
+                f"check [{self._section}] username and password_env / password_cmd "
+                "in the config file",
+            ) from err
+        LOG.debug("%s: logged in to %s as %s", self.name, s.host, s.username)
+
+    def _drop(self) -> None:
+        client, self._client, self._selected = self._client, None, None
+        if client is not None:
+            shutdown(client)
+
+    def _translate(self, what: str, err: BaseException) -> MailServerError:
+        s = self.settings
+        if isinstance(err, ssl.SSLCertVerificationError):
+            return MailServerError(
+                f"the TLS certificate of {s.host} could not be verified: {err.verify_message}",
+                "check [imap] host, or set [imap] ca_file to the CA "
+                "certificate that signed the server's certificate",
+            )
+        if isinstance(err, ssl.SSLError):
+            return MailServerError(
+                f"TLS with {s.host}:{s.port} failed: {err}",
+                "check [imap] port and security (ssl usually means port 993, starttls port 143)",
+            )
+        if isinstance(err, socket.gaierror):
+            return MailServerError(
+                f"cannot resolve the IMAP host {s.host!r}: {err}",
+                "check [imap] host",
+            )
+        return MailServerError(
+            f"{self.name}: {what} failed on {s.host}: {self.redact(text(err))}",
+            "check the folder name ([imap] sent_folder, drafts_folder) and the [imap] settings",
+        )
+
+    def _unreachable(self, what: str, err: BaseException) -> MailServerError:
+        s = self.settings
+        return MailServerError(
+            f"{self.name}: {what} on {s.host}:{s.port} failed after "
+            f"{s.retries + 1} attempt(s): {self.redact(text(err))}",
+            "check [imap] host, port and security, and that the server is up",
+        )
+
+    @property
+    def _section(self) -> str:
+        """The config section holding this mailbox's login."""
+        return "capture" if self.name == "capture" else "imap"
+
+    def redact(self, text: str) -> str:
+        password = self.settings.password
+        return text.replace(password, "**REDACTED**") if password else text
+
+
+def is_transient(err: BaseException) -> bool:
+    """Worth a reconnect: a dropped or timed-out connection, not a refusal or a bad cert."""
+    if isinstance(err, ssl.SSLCertVerificationError | socket.gaierror):
+        return False
+    if isinstance(err, ssl.SSLError) and not isinstance(err, SSL_DROPS):
+        return False  # a TLS handshake that cannot work: wrong port or security
+    return isinstance(err, imaplib.IMAP4.abort | OSError | EOFError)
+
+
+def shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception as err:
+        LOG.debug("connection shutdown: %s", err)

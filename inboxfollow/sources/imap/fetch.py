@@ -1,0 +1,168 @@
+"""FETCH responses as plain values: the commands that fetch, and the reading of their data."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from imapclient import IMAPClient
+from imapclient.exceptions import ProtocolError
+from imapclient.imapclient import join_message_ids, seq_to_parenstr_upper
+from imapclient.response_parser import parse_fetch_response
+
+from inboxfollow.model import FetchedMessage, Location
+from inboxfollow.sources.imap.bodystructure import parts_from_bodystructure
+from inboxfollow.sources.imap.responses import (
+    FetchParseError,
+    HeaderItems,
+    parse_fetch,
+    split_header_fetch,
+)
+
+LOG = logging.getLogger(__name__)
+
+HEADER_ITEMS = [b"BODY.PEEK[HEADER]", b"BODYSTRUCTURE", b"INTERNALDATE", b"RFC822.SIZE", b"FLAGS"]
+
+
+def fetched_message(
+    location: Location, uid: int, data: Mapping[bytes, Any]
+) -> FetchedMessage | None:
+    header = data.get(b"BODY[HEADER]")
+    if header is None:
+        return None
+    return FetchedMessage(
+        location=Location(location.mailbox, location.folder, location.uidvalidity, uid),
+        raw=bytes(header),
+        parts=parts_from_bodystructure(data.get(b"BODYSTRUCTURE")),
+        internaldate=aware(data.get(b"INTERNALDATE")),
+        size=int(data.get(b"RFC822.SIZE") or 0),
+        # \Recent belongs to one session, not to the message: left out.
+        flags=tuple(f for f in map(text, data.get(b"FLAGS", ())) if f.lower() != "\\recent"),
+    )
+
+
+def texts(response: Mapping[int, Mapping[bytes, Any]], limit: int) -> dict[int, bytes]:
+    texts = {}
+    for uid, data in response.items():
+        body = next((v for k, v in data.items() if k.startswith(b"BODY[TEXT]")), None)
+        texts[uid] = bytes(body or b"")[:limit]
+    return texts
+
+
+def aware(value: Any) -> datetime | None:
+    """INTERNALDATE as an aware datetime (imapclient gives naive local time when normalising)."""
+    if not isinstance(value, datetime):
+        return None
+    value = value if value.tzinfo is not None else value.astimezone()
+    # a plain timezone, not imapclient's FixedOffset, which does not survive pickling
+    offset = value.utcoffset()
+    return value.replace(tzinfo=timezone(offset)) if offset is not None else value
+
+
+def fetch_data(client: IMAPClient, uids: list[int], items: list[bytes]) -> list[Any]:
+    """The untagged data of `UID FETCH uids items`, sent the way IMAPClient.fetch sends it
+    (through its imaplib object), unread."""
+    imap = client._imap
+    tag = imap._command("UID", "FETCH", join_message_ids(uids), seq_to_parenstr_upper(items))
+    typ, data = imap._command_complete("FETCH", tag)
+    client._checkok("fetch", typ, data)
+    typ, data = imap._untagged_response(typ, data, "FETCH")
+    return list(data)
+
+
+def read_fetch(data: list[Any], uids: list[int]) -> dict[int, Any]:
+    """fetchparse's reading of FETCH data; imapclient's for a response it cannot read."""
+    try:
+        response = parse_fetch(data)
+    except FetchParseError as err:
+        LOG.debug("FETCH response read by imapclient instead: %s", err)
+        response = parse_fetch_response(data, False, True)
+    return {uid: response[uid] for uid in uids if uid in response}
+
+
+def fetch_fast(client: IMAPClient, uids: list[int], items: list[bytes]) -> dict[int, Any]:
+    """`client.fetch(uids, items)`, read by fetchparse instead of imapclient's parser."""
+    return read_fetch(fetch_data(client, uids, items), uids)
+
+
+def text(value: Any) -> str:
+    """Bytes or an imaplib error as readable text (imaplib errors often hold repr'd bytes)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, BaseException) and value.args and isinstance(value.args[0], bytes):
+        return value.args[0].decode("utf-8", "replace")
+    text = "" if value is None else str(value)
+    match = re.fullmatch(r"b(['\"])(.*)\1", text)
+    return match.group(2) if match else text
+
+
+def appenduids(response: Any) -> list[int]:
+    """The UIDs of an APPENDUID response code (a UID set after MULTIAPPEND), in order."""
+    text = response if isinstance(response, bytes) else b""
+    match = re.search(rb"\[APPENDUID \d+ ([\d:,]+)\]", text)
+    uids: list[int] = []
+    for piece in match.group(1).split(b",") if match else []:
+        first, _, last = piece.partition(b":")
+        low, high = int(first), int(last or first)
+        uids += range(low, high + 1) if low <= high else range(low, high - 1, -1)
+    return uids
+
+
+def header_value(raw: bytes, name: str) -> str:
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    pattern = rb"(?im)^" + re.escape(name.encode()) + rb":[ \t]*(.*(?:\r?\n[ \t].*)*)"
+    match = re.search(pattern, head)
+    return re.sub(r"\s+", " ", match.group(1).decode("ascii", "replace")).strip() if match else ""
+
+
+def _shutdown(client: IMAPClient) -> None:
+    try:
+        client.shutdown()
+    except Exception as err:
+        LOG.debug("connection shutdown: %s", err)
+
+
+def fetch_header_items(
+    client: IMAPClient, uids: list[int], name: str
+) -> tuple[list[HeaderItems], dict[int, Any]]:
+    """Messages in Dovecot's shape (`split_header_fetch`), and {uid: items} for the rest."""
+    try:
+        quick, rest = split_header_fetch(fetch_data(client, uids, HEADER_ITEMS))
+        return quick, read_fetch(rest, uids) if rest else {}
+    except ProtocolError as err:
+        # imapclient could not parse the response (a BODYSTRUCTURE it does
+        # not understand): take the batch without structure.
+        LOG.debug("%s: FETCH with BODYSTRUCTURE failed (%s); fetching without", name, err)
+        items = [item for item in HEADER_ITEMS if item != b"BODYSTRUCTURE"]
+        return [], client.fetch(uids, items)
+
+
+def messages_of(
+    quick: list[HeaderItems], response: dict[int, Any], uids: list[int], location: Location
+) -> list[FetchedMessage]:
+    """The fetched messages in UID order; a UID with no header in the response is left out."""
+    found = {
+        m.uid: FetchedMessage(
+            location=Location(location.mailbox, location.folder, location.uidvalidity, m.uid),
+            raw=m.header,
+            parts=(),
+            internaldate=m.internaldate,
+            size=m.size,
+            flags=m.flags,
+            structure=m.structure,  # read where the message is judged
+        )
+        for m in quick
+    }
+    messages = []
+    for uid in uids:
+        data = response.get(uid)
+        message = found.get(uid) or (fetched_message(location, uid, data) if data else None)
+        if message is None:
+            LOG.debug("%s: %s UID %s: no header in FETCH response, skipped",
+                      location.mailbox, location.folder, uid)
+            continue
+        messages.append(message)
+    return messages
