@@ -20,7 +20,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inboxfollow.errors import ConfigError
-from inboxfollow.outbox.drafts import DEFAULT_TEMPLATES
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
 from inboxfollow.rules.quotes import (
     DEFAULT_PRICE_WORDS,
@@ -30,6 +29,8 @@ from inboxfollow.rules.quotes import (
 )
 
 DEFAULT_PATH = Path("config/inboxfollow.toml")
+# The templates shipped with inboxfollow: drafts, digest and checklist.
+DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 REQUIRED = object()
 
 

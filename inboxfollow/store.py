@@ -197,7 +197,7 @@ class Store:
         """Drop the locations a folder had under an older UIDVALIDITY."""
 
         def stale(loc: list[Any]) -> bool:
-            return loc[0] == mailbox and loc[1] == folder and loc[2] != keep_uidvalidity
+            return bool(loc[0] == mailbox and loc[1] == folder and loc[2] != keep_uidvalidity)
 
         def prune(doc: MutableMapping[str, Any]) -> None:
             doc["locations"] = [loc for loc in doc["locations"] if not stale(loc)]
@@ -254,7 +254,7 @@ def open_store(path: Path, readonly: bool = False) -> Iterator[Store]:
 def _load(path: Path, readonly: bool = False) -> Store:
     """A Store over the file at `path` (the caller holds the lock when it will write)."""
     storage = AtomicJSONStorage(str(path), readonly)
-    return Store(TinyDB(storage=lambda: storage), storage)  # type: ignore[arg-type]
+    return Store(TinyDB(storage=lambda: storage), storage)
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:

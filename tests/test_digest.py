@@ -16,22 +16,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.app.digest import (
-    DigestData,
-    build_checklist,
-    build_digest,
-    build_digest_message,
-    digest_command,
-    digest_job,
-    render_checklist,
-    render_digest,
-    send_digest,
-    shares,
-    touch_chart,
-)
+from inboxfollow.app.daemon_jobs import digest_job
+from inboxfollow.app.digest import digest_command, send_digest
 from inboxfollow.config import load_config
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import Owner
+from inboxfollow.outbox.digest import build_digest_message, render_checklist, render_digest
+from inboxfollow.rules.digest import (
+    DigestData,
+    build_checklist,
+    build_digest,
+    shares,
+    touch_chart,
+)
 from inboxfollow.rules.loops import Derivation, derive_loops
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.store import Store, open_store

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from inboxfollow.app.digest import build_digest_message
 from inboxfollow.errors import ConfigError, MailServerError
+from inboxfollow.outbox.digest import build_digest_message
 from inboxfollow.outbox.mailer import ImapAppendMailer, SmtpMailer
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from tests.dovecot import ImapAccount

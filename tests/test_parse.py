@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.mail.parse import message_ids, own_text, parse_message
+from inboxfollow.mail.headers import message_ids
+from inboxfollow.mail.parse import parse_message
+from inboxfollow.mail.text import own_text
 from inboxfollow.model import FetchedMessage, Location, Part
 
 
@@ -256,7 +258,7 @@ def test_the_quick_date_reader_agrees_with_mail_parser(raw: str) -> None:
     """The common RFC 5322 form is read directly; every other form goes to mail-parser."""
     from mailparser.dates import parse_mail_date
 
-    from inboxfollow.mail.parse import _plain_date, _stdlib_date
+    from inboxfollow.mail.headers import _plain_date, _stdlib_date
 
     slow = parse_mail_date(raw).value
     quick = _plain_date(raw)

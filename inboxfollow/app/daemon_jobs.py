@@ -1,4 +1,6 @@
-"""The daemon's jobs, built from the config: sync, drafts, and (when set up) the digest."""
+"""The daemon's jobs, built from the config: sync, drafts, the digest and the checklist.
+
+Each job is a function (store, now, stop) -> one line for the log."""
 
 from __future__ import annotations
 
@@ -6,7 +8,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from inboxfollow.app.daemon import Job
-from inboxfollow.app.digest import digest_job
+from inboxfollow.app.digest import owner_mailbox, send_digest
 from inboxfollow.app.loops import run_drafts
 from inboxfollow.app.sync import sync
 from inboxfollow.config import Config
@@ -14,8 +16,24 @@ from inboxfollow.rules.slots import Slot
 from inboxfollow.sources.from_config import open_mailboxes, owner_of
 from inboxfollow.store import Store
 
+JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
 
-def sync_job(config: Config) -> Callable[[Store, datetime, Callable[[], bool]], str]:
+
+def digest_job(config: Config, checklist: bool = False) -> JobFunc:
+    """The daemon's job (store, now, stop) -> line: send the digest, or the checklist.
+
+    The daemon decides when (its slots); the checklist is not sent on a weekend
+    day or a holiday of [calendar]."""
+
+    def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
+        if checklist and config.calendar.is_skipped(now.astimezone(config.timezone).date()):
+            return "not sent: a weekend day or holiday"
+        return send_digest(config, store, now, lambda: owner_mailbox(config), checklist)
+
+    return run
+
+
+def sync_job(config: Config) -> JobFunc:
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
         sources = open_mailboxes(config)
         try:
@@ -28,7 +46,7 @@ def sync_job(config: Config) -> Callable[[Store, datetime, Callable[[], bool]], 
     return run
 
 
-def drafts_job(config: Config) -> Callable[[Store, datetime, Callable[[], bool]], str]:
+def drafts_job(config: Config) -> JobFunc:
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
         mailbox = open_mailboxes(config)[0]
         try:

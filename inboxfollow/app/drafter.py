@@ -50,7 +50,7 @@ def text_digest(text: str) -> str:
 def text_of(raw: bytes) -> str:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     body = message.get_body(preferencelist=("plain",))
-    return body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+    return str(body.get_content()) if body is not None else ""
 
 
 @dataclass

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from inboxfollow.mail.parse import own_text as cut_quoted
+from inboxfollow.mail.text import own_text as cut_quoted
 from inboxfollow.model import (
     Address,
     Classification,

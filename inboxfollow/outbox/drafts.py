@@ -9,11 +9,8 @@ are folded and encoded, and no header can be injected through them.
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.errors import HeaderParseError
-from email.header import decode_header, make_header
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -22,41 +19,14 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateError,
-    TemplateNotFound,
-    UndefinedError,
-    select_autoescape,
-)
+from jinja2 import TemplateError, TemplateNotFound, UndefinedError
 
+from inboxfollow.config import DEFAULT_TEMPLATES
 from inboxfollow.errors import ConfigError
+from inboxfollow.mail.text import base_subject, one_line
+from inboxfollow.outbox.templates import environment
 
 LOOP_HEADER = "X-Inboxfollow-Loop"
-DEFAULT_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
-_REPLY_PREFIX = re.compile(r"^\s*((re|aw|sv|vs|antw|r|ris|wg|fwd?|tr)\s*(\[\d+\])?\s*:\s*)+", re.I)
-
-
-def base_subject(subject: str) -> str:
-    """The subject without any Re:/AW:/Fwd: prefixes."""
-    return _REPLY_PREFIX.sub("", " ".join(subject.split())) or "(no subject)"
-
-
-def one_line(text: str) -> str:
-    """Any text made safe for a header: one line, no control characters.
-
-    Encoded words are decoded first and any left are broken up, because the
-    email package decodes "=?utf-8?q?...=0D=0A...?=" in a value it is given and
-    would write the line break it hides into the header block.
-    """
-    try:
-        text = str(make_header(decode_header(text)))
-    except (HeaderParseError, UnicodeError, LookupError, ValueError):
-        pass
-    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
-    return text.replace("=?", "= ?")
 
 
 def loop_ref(loop_id: str) -> str:
@@ -108,12 +78,7 @@ class Templates:
                 f"templates folder {folder} does not exist", "check [drafts].templates"
             )
         self.folder = folder
-        self.env = Environment(
-            loader=FileSystemLoader(str(folder)),
-            undefined=StrictUndefined,
-            autoescape=select_autoescape(["html", "html.j2"]),
-            keep_trailing_newline=True,
-        )
+        self.env = environment([folder])
 
     def names_for(self, facts: DraftFacts, suffix: str) -> list[str]:
         names = [f"followup_{facts.step}.{suffix}.j2", f"followup.{suffix}.j2"]

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from inboxfollow.errors import MailServerError
-from inboxfollow.mail.parse import derive_parts
+from inboxfollow.mail.body import derive_parts
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
 from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
 

@@ -56,10 +56,10 @@ def aware(value: Any) -> datetime | None:
     """INTERNALDATE as an aware datetime (imapclient gives naive local time when normalising)."""
     if not isinstance(value, datetime):
         return None
-    value = value if value.tzinfo is not None else value.astimezone()
+    moment: datetime = value if value.tzinfo is not None else value.astimezone()
     # a plain timezone, not imapclient's FixedOffset, which does not survive pickling
-    offset = value.utcoffset()
-    return value.replace(tzinfo=timezone(offset)) if offset is not None else value
+    offset = moment.utcoffset()
+    return moment.replace(tzinfo=timezone(offset)) if offset is not None else moment
 
 
 def fetch_data(client: IMAPClient, uids: list[int], items: list[bytes]) -> list[Any]:

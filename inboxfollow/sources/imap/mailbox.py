@@ -227,7 +227,8 @@ class ImapMailbox:
         def fetch(client: IMAPClient) -> bytes | None:
             self._conn.select(client, folder, readonly=True)
             data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid, {})
-            return data.get(b"BODY[]")
+            body = data.get(b"BODY[]")
+            return bytes(body) if body is not None else None
 
         return self._conn.run(f"FETCH {folder}", fetch)
 

@@ -1,0 +1,90 @@
+"""The digest and the checklist as mail: rendered from their templates, built as a message.
+
+Values from mail are data, never templates; the HTML part is autoescaped
+(`outbox.templates`). The message is multipart/alternative and marked as
+automatic, so that no sync takes it for a human touch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import fields
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+from jinja2 import TemplateError
+
+from inboxfollow.config import DEFAULT_TEMPLATES
+from inboxfollow.errors import ConfigError
+from inboxfollow.mail.text import one_line
+from inboxfollow.outbox.templates import environment
+from inboxfollow.rules.digest import ChecklistData, DigestData
+
+DIGEST_HEADER = "X-Inboxfollow-Digest"
+
+
+def _render_pair(name: str, data: DigestData | ChecklistData,
+                 templates_dir: Path) -> tuple[str, str, str]:
+    env = environment([templates_dir, DEFAULT_TEMPLATES])  # the owner's first, then ours
+    subject = one_line(data.subject)
+    values = {f.name: getattr(data, f.name) for f in fields(data)} | {"subject": subject}
+    try:
+        text = env.get_template(f"{name}.txt.j2").render(**values)
+        html = env.get_template(f"{name}.html.j2").render(**values)
+    except TemplateError as err:
+        raise ConfigError(
+            f"digest template {name}: {err}",
+            f"fix or remove {name}.txt.j2 / {name}.html.j2 in {templates_dir}",
+        ) from err
+    return subject, text, html
+
+
+def render_digest(
+    data: DigestData, templates_dir: Path = DEFAULT_TEMPLATES
+) -> tuple[str, str, str]:
+    """(subject, text, html) of the weekly digest."""
+    return _render_pair("digest", data, templates_dir)
+
+
+def render_checklist(
+    data: ChecklistData, templates_dir: Path = DEFAULT_TEMPLATES
+) -> tuple[str, str, str]:
+    """(subject, text, html) of the daily checklist."""
+    return _render_pair("checklist", data, templates_dir)
+
+
+def _address(name: str, email: str) -> Address:
+    local, _, domain = email.strip().partition("@")
+    return Address(display_name=one_line(name), username=local, domain=domain)
+
+
+def build_digest_message(
+    owner_name: str,
+    owner_address: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    now: datetime,
+    kind: str = "digest",
+) -> bytes:
+    """A multipart/alternative message from the owner to `to`, marked as automatic
+    (RFC 3834) so that no sync takes it for a human touch and no auto-reply answers it."""
+    domain = owner_address.rpartition("@")[2] or "inboxfollow.invalid"
+    stamp = hashlib.sha256(f"{kind}\0{now.isoformat()}\0{text}".encode()).hexdigest()[:16]
+    msg = EmailMessage()
+    msg["From"] = _address(owner_name, owner_address)
+    msg["To"] = _address("", to)
+    msg["Subject"] = one_line(subject)
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = f"<inboxfollow.{kind}.{now.strftime('%Y%m%d%H%M')}.{stamp}@{domain}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg["X-Auto-Response-Suppress"] = "All"
+    msg[DIGEST_HEADER] = one_line(kind)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg.as_bytes(policy=SMTP)
