@@ -65,7 +65,6 @@ from inboxfollow.app.drafter import DRAFT_FLAGS, Drafter  # noqa: E402
 from inboxfollow.app.sync import sync  # noqa: E402
 from inboxfollow.config import Config, load_config  # noqa: E402
 from inboxfollow.outbox.drafts import LOOP_HEADER, Draft  # noqa: E402
-from inboxfollow.sources.from_config import owner_of  # noqa: E402
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings  # noqa: E402
 from inboxfollow.sources.imap.mailbox import MULTIAPPEND_COUNT  # noqa: E402
 from inboxfollow.store import Store, open_store  # noqa: E402
@@ -331,7 +330,7 @@ def main() -> None:
     WORK.mkdir(parents=True)
     (WORK / "config.toml").write_text(CONFIG)
     config = load_config(WORK / "config.toml")
-    owner = owner_of(config)
+    owner = config.owner
     sent = quotes(n)
     results: dict[str, Any] = {"machine": machine(), "args": vars(args),
                                "date": datetime.now(UTC).isoformat(timespec="seconds")}  # fmt: skip

@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from inboxfollow import __version__
-from inboxfollow.app.loops import derive, explain, find_message, quote_table, run_drafts
+from inboxfollow.app.drafter import run_drafts
+from inboxfollow.app.explain import explain, find_message, quote_table
+from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.config import DEFAULT_PATH, Config, load_config
 from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.rules.contacts import all_touches, build_contacts
-from inboxfollow.sources.from_config import open_mailboxes, owner_of
+from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.store import StoreKeeper, open_store
 from inboxfollow.textui import ProgressBar, table
 
@@ -64,7 +66,7 @@ def cmd_sync(ctx: Context) -> int:
     try:
         with open_store(config.store_path) as store:
             bar = ProgressBar("sync") if sys.stderr.isatty() else None
-            summary = sync(sources, store, owner_of(config), config.batch_size, bar)
+            summary = sync(sources, store, config.owner, config.batch_size, bar)
             if bar:
                 bar.done()
     finally:
@@ -77,7 +79,7 @@ def cmd_sync(ctx: Context) -> int:
 def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:
     with open_store(config.store_path, readonly=True) as store:
         records = store.all_messages()
-    touches = all_touches(records, owner_of(config))
+    touches = all_touches(records, config.owner)
     return touches, build_contacts(touches)
 
 

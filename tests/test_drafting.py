@@ -16,12 +16,11 @@ from typing import Any
 
 import pytest
 
-from inboxfollow.app.drafter import Drafter
-from inboxfollow.app.loops import derive, run_drafts
+from inboxfollow.app.drafter import Drafter, run_drafts
+from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.config import Config, load_config
 from inboxfollow.outbox.drafts import LOOP_HEADER
-from inboxfollow.sources.from_config import owner_of
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.sources.mailbox import Mailbox
 from inboxfollow.sources.maildir import MaildirMailbox
@@ -84,7 +83,7 @@ class World:
 
     def sync(self) -> None:
         with open_store(self.config.store_path) as store:
-            sync([self.source], store, owner_of(self.config))
+            sync([self.source], store, self.config.owner)
 
     def drafts_run(self, now: datetime, dry_run: bool = False) -> list[str]:
         with open_store(self.config.store_path) as store:

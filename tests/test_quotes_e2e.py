@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.config import load_config
-from inboxfollow.sources.from_config import owner_of
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.store import open_store
 from tests.dovecot import ImapAccount
@@ -393,7 +392,7 @@ def sync_in_process(config_path: Path, account: ImapAccount) -> tuple[int, int]:
                                    account.password, timeout=10), "owner")
     try:
         with open_store(config.store_path) as store:
-            summary = sync([box], store, owner_of(config), batch_size=7)
+            summary = sync([box], store, config.owner, batch_size=7)
     finally:
         box.close()
     return summary.new, summary.duplicates

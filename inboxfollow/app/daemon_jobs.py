@@ -9,11 +9,11 @@ from datetime import datetime
 
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
-from inboxfollow.app.loops import run_drafts
+from inboxfollow.app.drafter import run_drafts
 from inboxfollow.app.sync import sync
 from inboxfollow.config import Config
 from inboxfollow.rules.slots import Slot
-from inboxfollow.sources.from_config import open_mailboxes, owner_of
+from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.store import Store
 
 JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
@@ -37,7 +37,7 @@ def sync_job(config: Config) -> JobFunc:
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
         sources = open_mailboxes(config)
         try:
-            summary = sync(sources, store, owner_of(config), config.batch_size, stop=stop)
+            summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
         finally:
             for source in sources:
                 source.close()

@@ -12,12 +12,14 @@ from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
 from inboxfollow.app.digest import digest_command
-from inboxfollow.app.loops import derive, quote_table, run_drafts
+from inboxfollow.app.drafter import run_drafts
+from inboxfollow.app.explain import quote_table
+from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.config import load_config
 from inboxfollow.errors import InboxfollowError
 from inboxfollow.rules.contacts import all_touches, build_contacts
-from inboxfollow.sources.from_config import open_mailboxes, owner_of
+from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.store import open_store
 from inboxfollow.textui import table
 
@@ -163,10 +165,10 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
     config = load_config(folder / "inboxfollow.toml")
     emit(f"Built a sample mailbox of {count} messages in {folder / 'mail'}")
     with open_store(config.store_path) as store:
-        summary = sync(open_mailboxes(config), store, owner_of(config))
+        summary = sync(open_mailboxes(config), store, config.owner)
         records, derivation = derive(store, config, now)
     emit(summary.line())
-    contacts = build_contacts(all_touches(records, owner_of(config)))
+    contacts = build_contacts(all_touches(records, config.owner))
     tz = config.timezone
     rows = [(c.email, c.name, c.org or "-", str(c.touches),
              c.last_touch.astimezone(tz).strftime("%Y-%m-%d")) for c in contacts]

@@ -18,7 +18,7 @@ from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.outbox.digest import build_digest_message, render_checklist, render_digest
 from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
 from inboxfollow.rules.digest import build_checklist, build_digest
-from inboxfollow.sources.from_config import open_mailboxes, owner_of
+from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def compose(config: Config, store: Store, now: datetime,
     """(subject, text, html, summary) of the digest or checklist from the store as of now."""
     records, derivation = derive(store, config, now)
     drafts = [dict(d) for d in store.drafts.all()]
-    owner, tz, settings = owner_of(config), config.timezone, config.digest
+    owner, tz, settings = config.owner, config.timezone, config.digest
     if checklist:
         check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days)
         subject, text, html = render_checklist(check, config.templates)

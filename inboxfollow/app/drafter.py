@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from inboxfollow.app.loops import derive
+from inboxfollow.config import Config
 from inboxfollow.errors import MailServerError
 from inboxfollow.model import Owner
 from inboxfollow.outbox.drafts import LOOP_HEADER, Draft, DraftFacts, Templates, render_draft
@@ -280,11 +282,18 @@ def _orphan(record: dict[str, Any]) -> Loop:
     return Loop(record.get("contact", ""), "", placeholder, "")
 
 
-def skipped_steps(store: Store) -> dict[str, list[datetime]]:
-    """When the owner deleted drafts unsent, per loop: each is a skipped step."""
-    skipped: dict[str, list[datetime]] = {}
-    for record in store.drafts.all():
-        if record["state"] == "skipped":
-            skipped.setdefault(record["loop_id"], []).append(
-                datetime.fromisoformat(record["closed_at"]))
-    return skipped
+def run_drafts(
+    config: Config, store: Store, mailbox: Mailbox, now: datetime, dry_run: bool
+) -> list[DraftAction]:
+    """Plan the draft actions due now; carry them out unless this is a dry run."""
+    _, derivation = derive(store, config, now)
+    drafter = Drafter(mailbox, store, config.owner, config.signature,
+                      Templates(config.templates), config.quote_cadence, now)
+    actions = drafter.plan(derivation)
+    if not dry_run:
+        drafter.invoke_all(actions)
+        drafter.save()
+        # One write for the whole run: a crash before it leaves drafts in Drafts that the
+        # next run finds by their Message-ID and records, instead of making them again.
+        store.commit()
+    return actions

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from inboxfollow.config import is_loopback
+from inboxfollow.config_schema import is_loopback
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
 
 LOG = logging.getLogger(__name__)

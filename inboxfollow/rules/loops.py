@@ -9,7 +9,6 @@ Every decision keeps its reason, for `inboxfollow explain`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from inboxfollow.model import Kind, Owner
+from inboxfollow.rules.answers import bounce_reason, bounced_for, mentions, same_org
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Cadence, Calendar
 from inboxfollow.rules.contacts import organisation, touches_of
 from inboxfollow.rules.quotes import DEFAULT_RULES, QuoteDecision, QuoteRules, decide_quote
@@ -238,7 +238,7 @@ def _inbound(record: dict[str, Any], result: Derivation) -> None:
     for loop in result.loops:
         in_thread = bool(loop.ids & refs)
         from_contact = sender == loop.contact
-        if not (in_thread or from_contact or _mentions(record, loop.contact)):
+        if not (in_thread or from_contact or mentions(record, loop.contact)):
             continue
         effect = _judge_inbound(loop, record, sender, in_thread, from_contact)
         if effect:
@@ -252,7 +252,7 @@ def _judge_inbound(
     kind = record["kind"]
     when = record["date"][:10]
     if kind == Kind.BOUNCE.value:
-        if loop.is_open and _bounced_for(record, loop, in_thread):
+        if loop.is_open and bounced_for(record, loop.contact, loop.quote, in_thread):
             loop.bounce = record
             loop.bounce_reason = bounce_reason(record)
             return f"bounced the loop with {loop.contact}: {loop.bounce_reason}"
@@ -267,7 +267,7 @@ def _judge_inbound(
         return ""
     if not loop.is_open or _date(record) < loop.sent_at and not in_thread:
         return ""
-    colleague = in_thread and _same_org(sender, loop.contact)
+    colleague = in_thread and same_org(sender, loop.contact)
     if from_contact or colleague:
         loop.answer = record
         how = "in the thread" if in_thread else f"with a new subject {record['subject']!r}"
@@ -284,40 +284,6 @@ def _judge_inbound(
             f"the contact and {why}"
         )
     return ""
-
-
-def _bounced_for(record: dict[str, Any], loop: Loop, in_thread: bool) -> bool:
-    """The bounce names the contact; or it is in the thread and names no other recipient."""
-    if _mentions(record, loop.contact):
-        return True
-    others = [a[1] for a in loop.quote["to"] + loop.quote["cc"] if a[1] != loop.contact]
-    return in_thread and not any(_mentions(record, other) for other in others)
-
-
-def _same_org(sender: str, contact: str) -> bool:
-    org = organisation(contact)
-    return bool(org) and organisation(sender) == org
-
-
-def _mentions(record: dict[str, Any], address: str) -> bool:
-    if record["kind"] != Kind.BOUNCE.value:
-        return False
-    failed = record.get("headers", {}).get("x-failed-recipients", "")
-    haystack = (record.get("bounce_text", "") + " " + failed).lower()
-    return re.search(rf"(?<![\w.+-]){re.escape(address)}(?![\w-])", haystack) is not None
-
-
-_DIAGNOSTIC = re.compile(r"^\s*(?:diagnostic-code|status)\s*:\s*(.+)$", re.I | re.M)
-
-
-def bounce_reason(record: dict[str, Any]) -> str:
-    text = record.get("bounce_text", "")
-    found = _DIAGNOSTIC.findall(text)
-    if found:
-        return " ".join(max(found, key=len).split())[:300]
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    useful = [ln for ln in lines if "@" in ln or "fail" in ln.lower() or "not" in ln.lower()]
-    return (" ".join((useful or lines or [record["subject"]])[0].split()))[:300]
 
 
 def _settle(loop: Loop, overrides: Sequence[Override], cadence: Cadence, cal: Calendar) -> None:

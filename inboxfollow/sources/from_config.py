@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from inboxfollow.config import Config, ImapConfig
 from inboxfollow.errors import ConfigError
-from inboxfollow.model import Owner
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.sources.mailbox import DRAFTS, SENT, Mailbox
 from inboxfollow.sources.maildir import MaildirMailbox
-
-
-def owner_of(config: Config) -> Owner:
-    capture = config.capture.address if config.capture else ""
-    return Owner(config.owner_name, frozenset(config.owner_addresses), capture)
 
 
 def _imap_settings(imap: ImapConfig, username: str, password: str) -> ImapSettings:

@@ -19,7 +19,7 @@ from typing import TypeVar
 from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
-from inboxfollow.config import is_loopback
+from inboxfollow.config_schema import is_loopback
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
 from inboxfollow.sources.imap.fetch import text
 from inboxfollow.sources.imap.folders import ROLES

@@ -1,0 +1,215 @@
+"""What the config file may hold: every key once, with its type, default and a hint.
+
+`check_schema` fills in defaults and raises a ConfigError naming the first
+unknown section or key, missing key or wrong type, and what would be right.
+The value checks below it (zones, ports, times of day) do the same for values
+that need more than a type.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from datetime import time
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from inboxfollow.errors import ConfigError
+
+REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    kind: type | tuple[type, ...]
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    hint: str = ""
+
+
+def _list_of_str(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+# section -> key -> Key. A kind of `list` means a list of strings.
+SCHEMA: dict[str, dict[str, Key]] = {
+    "owner": {
+        "name": Key(str, REQUIRED, hint='the owner\'s name, e.g. name = "Dana Reyes"'),
+        "addresses": Key(list, REQUIRED, hint='every owner address, e.g. ["me@example.com"]'),
+        "timezone": Key(str, "UTC", hint='an IANA zone name such as "Europe/Berlin"'),
+        "signature": Key(str, ""),
+    },
+    "imap": {
+        "host": Key(str, REQUIRED, hint='the IMAP server, e.g. host = "imap.example.com"'),
+        "port": Key(int, 0, hint="a TCP port number such as 993"),
+        "security": Key(str, "ssl", choices=("ssl", "starttls", "none")),
+        "username": Key(str, REQUIRED, hint="the login name"),
+        "password_env": Key(str, ""),
+        "password_cmd": Key(str, ""),
+        "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
+        "ca_file": Key(str, ""),
+        "sent_folder": Key(str, "", hint="the Sent folder, when SPECIAL-USE does not say"),
+        "drafts_folder": Key(str, "", hint="the Drafts folder, when SPECIAL-USE does not say"),
+    },
+    "maildir": {
+        "path": Key(str, REQUIRED, hint="the Maildir++ folder, e.g. \"~/Mail/work\""),
+        "sent_folder": Key(str, ""),
+        "drafts_folder": Key(str, ""),
+    },
+    "capture": {
+        "address": Key(str, REQUIRED, hint='the address the owner BCCs, e.g. "me+crm@example.com"'),
+        "username": Key(str, ""),
+        "password_env": Key(str, ""),
+        "password_cmd": Key(str, ""),
+    },
+    "store": {
+        "path": Key(str, "state/inboxfollow.json"),
+    },
+    "sync": {
+        "batch_size": Key(int, 500, hint="messages fetched per request, e.g. 500"),
+        "every_minutes": Key(int, 15, hint="how often `inboxfollow run` syncs, e.g. 15"),
+    },
+    "quotes": {
+        "words": Key(list, [], hint='words that name an offer, e.g. ["quote", "angebot"]'),
+        "price_words": Key(list, [], hint='words that make an amount a price, e.g. ["price"]'),
+        "cadence": Key(str, "quote", hint="the name of a cadence under [cadences]"),
+    },
+    "drafts": {
+        "templates": Key(str, "", hint="the folder of the Jinja2 draft templates"),
+    },
+    "calendar": {
+        "draft_time": Key(str, "08:30", hint='local time of day for drafting, e.g. "08:30"'),
+        "holidays": Key(list, [], hint='dates to skip, e.g. ["2026-12-25", "2027-01-01"]'),
+        "weekend": Key(list, ["sat", "sun"], hint='weekday names to skip, e.g. ["sat", "sun"]'),
+    },
+    "digest": {
+        "weekday": Key(str, "mon", hint='the day the weekly digest goes out, e.g. "mon"'),
+        "time": Key(str, "08:00", hint='local time of day for the digest, e.g. "08:00"'),
+        "quiet_days": Key(int, 30, hint="days without a touch before a contact is quiet, e.g. 30"),
+        "quiet_limit": Key(int, 20, hint="how many quiet contacts the digest lists, e.g. 20"),
+        "daily_checklist": Key(bool, False, hint="true mails a checklist every working day"),
+        "checklist_time": Key(str, "07:30", hint='local time of day for it, e.g. "07:30"'),
+        "delivery": Key(str, "imap", choices=("imap", "smtp")),
+        "to": Key(str, "", hint="where the digest goes; default: the owner's first address"),
+    },
+    "smtp": {
+        "host": Key(str, REQUIRED, hint='the SMTP server, e.g. host = "smtp.example.com"'),
+        "port": Key(int, 0, hint="a TCP port number: 587 for starttls, 465 for ssl"),
+        "security": Key(str, "starttls", choices=("starttls", "ssl", "none")),
+        "username": Key(str, "", hint="the login name; empty: no login"),
+        "password_env": Key(str, ""),
+        "password_cmd": Key(str, ""),
+        "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
+        "ca_file": Key(str, ""),
+    },
+}
+# Sections whose keys are names the owner chooses: name -> list of strings.
+NAMED_LISTS = {"cadences": 'steps such as ["2bd", "5d", "1w"]'}
+
+
+def check_schema(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return every section with defaults filled in; raise on the first problem."""
+    for section in data:
+        if section not in SCHEMA and section not in NAMED_LISTS:
+            known = ", ".join(sorted([*SCHEMA, *NAMED_LISTS]))
+            raise ConfigError(f"unknown section [{section}]", f"known sections: {known}")
+        if not isinstance(data[section], dict):
+            raise ConfigError(f"{section} must be a [{section}] table, not a single value")
+    if "owner" not in data:
+        raise ConfigError("the [owner] section is missing", "add [owner] with name and addresses")
+    return {name: _check_section(name, body) for name, body in data.items()}
+
+
+def _check_named_lists(section: str, body: dict[str, Any]) -> dict[str, Any]:
+    for key, value in body.items():
+        if not _list_of_str(value):
+            raise ConfigError(f"[{section}].{key} must be a list of strings", NAMED_LISTS[section])
+    return dict(body)
+
+
+def _check_section(section: str, body: dict[str, Any]) -> dict[str, Any]:
+    if section in NAMED_LISTS:
+        return _check_named_lists(section, body)
+    keys = SCHEMA[section]
+    for key in body:
+        if key not in keys:
+            raise ConfigError(
+                f"unknown key [{section}].{key}", f"known keys: {', '.join(sorted(keys))}"
+            )
+    result: dict[str, Any] = {}
+    for key, spec in keys.items():
+        if key not in body:
+            if spec.default is REQUIRED:
+                raise ConfigError(f"[{section}].{key} is missing", spec.hint)
+            result[key] = spec.default
+            continue
+        result[key] = _check_value(f"[{section}].{key}", body[key], spec)
+    return result
+
+
+def _check_value(name: str, value: Any, spec: Key) -> Any:
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    if list in kinds:
+        if not _list_of_str(value):
+            raise ConfigError(f"{name} must be a list of strings", spec.hint)
+        return value
+    if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds):
+        wanted = " or ".join(k.__name__ for k in kinds)
+        raise ConfigError(
+            f"{name} must be {wanted}, not {type(value).__name__} {value!r}", spec.hint
+        )
+    if spec.choices and value not in spec.choices:
+        raise ConfigError(f"{name} is {value!r}", f"use one of: {', '.join(spec.choices)}")
+    return value
+
+
+def positive(name: str, value: int) -> int:
+    if value <= 0:
+        raise ConfigError(f"{name} must be above zero, not {value}")
+    return value
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise ConfigError(
+            f"[owner].timezone {name!r} is not a known time zone",
+            'use an IANA name such as "Europe/Berlin" or "UTC"',
+        ) from err
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host on this machine: localhost, 127.0.0.0/8, ::1 (also in brackets)."""
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def port_of(section: str, body: dict[str, Any], defaults: dict[str, int], what: str) -> int:
+    """The server's port; plain text ("none") only on loopback, where nothing crosses a wire."""
+    security = body["security"]
+    if security == "none" and not is_loopback(body["host"]):
+        raise ConfigError(
+            f'[{section}].security = "none" is refused for {body["host"]}: {what} would '
+            "cross the network in clear",
+            f'use {" or ".join(repr(k) for k in defaults if k != "none")}; '
+            '"none" is allowed only on loopback',
+        )
+    port = body["port"] or defaults[security]
+    if not 0 < port < 65536:
+        raise ConfigError(
+            f"[{section}].port {port} is not a TCP port", "use a number from 1 to 65535"
+        )
+    return int(port)
+
+
+def time_of_day(name: str, text: str) -> time:
+    try:
+        hour, minute = (int(x) for x in text.split(":"))
+        return time(hour, minute)
+    except ValueError as err:
+        raise ConfigError(f"{name} {text!r} is not a time of day", 'write it as "HH:MM"') from err
