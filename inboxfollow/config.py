@@ -49,6 +49,8 @@ class ImapConfig:
     ca_file: str
     sent_folder: str
     drafts_folder: str
+    folders_include: tuple[str, ...] = ()  # only these folders (and INBOX and Sent) when set
+    folders_exclude: tuple[str, ...] = ()  # never these (but INBOX and Sent)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class MaildirConfig:
     path: Path
     sent_folder: str
     drafts_folder: str
+    folders_include: tuple[str, ...] = ()
+    folders_exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,12 +114,14 @@ class Config:
     raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     digest: DigestConfig = field(default_factory=DigestConfig)
     smtp: SmtpConfig | None = None
+    team_domains: tuple[str, ...] = ()  # the team's other domains: colleagues, not contacts
 
     @property
     def owner(self) -> Owner:
-        """The owner as the rules see them: name, addresses, capture address."""
+        """The owner as the rules see them: name, addresses, capture address, team domains."""
         capture = self.capture.address if self.capture else ""
-        return Owner(self.owner_name, frozenset(self.owner_addresses), capture)
+        return Owner(self.owner_name, frozenset(self.owner_addresses), capture,
+                     frozenset(self.team_domains))
 
 
 def load_config(path: Path) -> Config:
@@ -156,6 +162,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
         owner_addresses=addresses,
         timezone=zone(owner["timezone"]),
         signature=owner["signature"],
+        team_domains=tuple(d.strip().lower().lstrip("@") for d in owner["team_domains"]),
         store_path=_resolve(base, sections.get("store", {}).get("path", "state/inboxfollow.json")),
         imap=imap,
         maildir=maildir,
@@ -246,11 +253,40 @@ def _imap(body: dict[str, Any]) -> ImapConfig:
         ca_file=body["ca_file"],
         sent_folder=body["sent_folder"],
         drafts_folder=body["drafts_folder"],
+        folders_include=_folder_patterns("imap", "folders_include", body),
+        folders_exclude=_folder_patterns("imap", "folders_exclude", body),
     )
 
 
 def _maildir(base: Path, body: dict[str, Any]) -> MaildirConfig:
-    return MaildirConfig(_resolve(base, body["path"]), body["sent_folder"], body["drafts_folder"])
+    return MaildirConfig(
+        _resolve(base, body["path"]),
+        body["sent_folder"],
+        body["drafts_folder"],
+        _folder_patterns("maildir", "folders_include", body),
+        _folder_patterns("maildir", "folders_exclude", body),
+    )
+
+
+def _folder_patterns(section: str, key: str, body: dict[str, Any]) -> tuple[str, ...]:
+    """Folder names or globs (`*`, `?`); what would silently match nothing is refused."""
+    name = f"[{section}].{key}"
+    for pattern in body[key]:
+        if not pattern.strip():
+            raise ConfigError(f"{name} has an empty name", 'remove it, or write a folder name')
+        if pattern != pattern.strip():
+            raise ConfigError(
+                f"{name} has {pattern!r}, with spaces around the name",
+                f"write {pattern.strip()!r}",
+            )
+        if "%" in pattern:
+            raise ConfigError(
+                f"{name} has {pattern!r}: % is not a wildcard here",
+                f"use * for any characters, e.g. {pattern.replace('%', '*')!r} (? for a % in a name)",
+            )
+        if key == "folders_exclude" and pattern.upper() == "INBOX":
+            raise ConfigError(f"{name} has INBOX, which is always read", "remove it")
+    return tuple(body[key])
 
 
 def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:

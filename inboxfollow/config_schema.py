@@ -31,6 +31,12 @@ def _list_of_str(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
+FOLDERS_INCLUDE_HINT = (
+    'folder names or patterns (* any characters, ? one) to read, e.g. ["Archive", "Kunden/*"]; '
+    "[] reads every folder but trash, junk and drafts"
+)
+FOLDERS_EXCLUDE_HINT = 'folder names or patterns never to read, e.g. ["Newsletters", "Lists/*"]'
+
 # section -> key -> Key. A kind of `list` means a list of strings.
 SCHEMA: dict[str, dict[str, Key]] = {
     "owner": {
@@ -38,6 +44,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "addresses": Key(list, REQUIRED, hint='every owner address, e.g. ["me@example.com"]'),
         "timezone": Key(str, "UTC", hint='an IANA zone name such as "Europe/Berlin"'),
         "signature": Key(str, ""),
+        "team_domains": Key(list, [], hint='the team\'s other domains, e.g. ["acme-group.de"]'),
     },
     "imap": {
         "host": Key(str, REQUIRED, hint='the IMAP server, e.g. host = "imap.example.com"'),
@@ -50,11 +57,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ca_file": Key(str, ""),
         "sent_folder": Key(str, "", hint="the Sent folder, when SPECIAL-USE does not say"),
         "drafts_folder": Key(str, "", hint="the Drafts folder, when SPECIAL-USE does not say"),
+        "folders_include": Key(list, [], hint=FOLDERS_INCLUDE_HINT),
+        "folders_exclude": Key(list, [], hint=FOLDERS_EXCLUDE_HINT),
     },
     "maildir": {
         "path": Key(str, REQUIRED, hint="the Maildir++ folder, e.g. \"~/Mail/work\""),
         "sent_folder": Key(str, ""),
         "drafts_folder": Key(str, ""),
+        "folders_include": Key(list, [], hint=FOLDERS_INCLUDE_HINT),
+        "folders_exclude": Key(list, [], hint=FOLDERS_EXCLUDE_HINT),
     },
     "capture": {
         "address": Key(str, REQUIRED, hint='the address the owner BCCs, e.g. "me+crm@example.com"'),

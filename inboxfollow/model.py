@@ -110,6 +110,9 @@ class ParsedMessage:
 class Classification:
     kind: Kind
     reason: str  # plain words: which header or pattern decided
+    # True when a header or the MIME structure decided; False when only the subject
+    # or the body text did, so a rule may still take it for a person ("when in doubt, human")
+    by_headers: bool = True
 
 
 @dataclass(frozen=True)
@@ -117,6 +120,7 @@ class Owner:
     name: str
     addresses: frozenset[str]  # lower-cased
     capture_address: str = ""  # lower-cased; "" when not configured
+    team_domains: frozenset[str] = frozenset()  # the team's other domains, from the config
 
     def is_owner(self, email: str) -> bool:
         """True for any of the owner's addresses, also with a +tag."""

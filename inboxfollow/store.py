@@ -28,6 +28,7 @@ from inboxfollow.model import Checkpoint, Location
 LOG = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+HUMAN = "human"  # the kind of a stored record that is a person's mail
 
 
 class AtomicJSONStorage(Storage):
@@ -123,7 +124,12 @@ class Store:
         self._meta = db.table("meta", cache_size=0)
         self._overrides = db.table("overrides", cache_size=0)
         self.drafts = db.table("drafts", cache_size=0)
-        self._ids: dict[str, int] = {doc["key"]: doc.doc_id for doc in self.messages.all()}
+        self._ids: dict[str, int] = {}
+        self._replaceable: set[str] = set()  # keys whose stored copy is not human mail
+        for doc in self.messages.all():
+            self._ids[doc["key"]] = doc.doc_id
+            if doc.get("kind") != HUMAN:
+                self._replaceable.add(doc["key"])
         self._check_schema()
 
     @property
@@ -173,6 +179,11 @@ class Store:
     def has_message(self, key: str) -> bool:
         return key in self._ids
 
+    def replaceable(self, key: str) -> bool:
+        """True when the stored copy is automatic mail (a list's copy, say): a human copy
+        of the same message, such as the owner's own Sent copy, takes its place."""
+        return key in self._replaceable
+
     def message(self, key: str) -> dict[str, Any] | None:
         doc_id = self._ids.get(key)
         return None if doc_id is None else dict(self.messages.get(doc_id=doc_id) or {})
@@ -183,15 +194,33 @@ class Store:
     def save_messages(
         self, records: Iterable[dict[str, Any]], seen_again: dict[str, list[Location]]
     ) -> None:
-        """Insert new message records; add locations to messages already stored."""
+        """Insert new message records; add locations to messages already stored.
+
+        A human record replaces a stored automatic copy of the same message (keeping
+        the stored copy's locations): the owner's own copy wins, whatever came first.
+        """
+        records = list(records)
         new = [r for r in records if r["key"] not in self._ids]
         if new:
             for record, doc_id in zip(new, self.messages.insert_multiple(new), strict=True):
                 self._ids[record["key"]] = doc_id
+                if record.get("kind") != HUMAN:
+                    self._replaceable.add(record["key"])
+        for record in records:
+            if record["key"] in self._replaceable and record.get("kind") == HUMAN:
+                self._replace(record)
         known = {k: locs for k, locs in seen_again.items() if k in self._ids}
         if known:
             ids = [self._ids[k] for k in known]
             self.messages.update(_add_locations(known), doc_ids=ids)
+
+    def _replace(self, record: dict[str, Any]) -> None:
+        doc_id = self._ids[record["key"]]
+        stored: dict[str, Any] = dict(self.messages.get(doc_id=doc_id) or {})
+        locations = list(record["locations"])
+        locations += [loc for loc in stored.get("locations", []) if loc not in locations]
+        self.messages.update(dict(record, locations=locations), doc_ids=[doc_id])
+        self._replaceable.discard(record["key"])
 
     def forget_locations(self, mailbox: str, folder: str, keep_uidvalidity: int) -> None:
         """Drop the locations a folder had under an older UIDVALIDITY."""

@@ -54,10 +54,13 @@ CASES = {
     "answered by a colleague in the thread": (
         [QUOTE, msg("r", BEN, [ME], 5, "Re: Quote", refs=("<q@x>",))],
         {"ann@acme.example": ("replied", 1)}),
-    "a colleague outside the thread is no answer": (
-        [QUOTE, msg("r", BEN, [ME], 5, "lunch?")], {"ann@acme.example": ("awaiting_reply", 1)}),
-    "free mail: another gmail user in the thread is no colleague": (
+    "a colleague at the contact's organisation outside the thread answers": (
+        [QUOTE, msg("r", BEN, [ME], 5, "about your offer")], {"ann@acme.example": ("replied", 1)}),
+    "free mail: anyone outside the owner's side who writes in the thread answers": (
         [GMAIL_QUOTE, msg("r", GUS, [ME], 5, "Re: Quote", refs=("<q@x>",))],
+        {"gail@gmail.com": ("replied", 1)}),
+    "free mail: another gmail user outside the thread is no answer": (
+        [GMAIL_QUOTE, msg("r", GUS, [ME], 5, "hello")],
         {"gail@gmail.com": ("awaiting_reply", 1)}),
     "an out-of-office in the thread is no answer": (
         [QUOTE, msg("r", ANN, [ME], 1, "Automatic reply", kind="auto_reply", refs=("<q@x>",))],
@@ -86,9 +89,12 @@ CASES = {
     "a follow-up with a new subject is a touch": (
         [QUOTE, msg("f", ME, [ANN], 24, "checking in")],
         {"ann@acme.example": ("awaiting_reply", 2)}),
-    "a quote to two people opens two loops": (
+    "a quote to two people opens one loop for the conversation": (
         [msg("q", ME, [ANN, GAIL], 0, "Quote: shelves")],
-        {"ann@acme.example": ("awaiting_reply", 1), "gail@gmail.com": ("awaiting_reply", 1)}),
+        {"ann@acme.example": ("awaiting_reply", 1)}),
+    "either of the quote's people answering closes it": (
+        [msg("q", ME, [ANN, GAIL], 0, "Quote: shelves"), msg("r", GAIL, [ME], 5, "ok!")],
+        {"ann@acme.example": ("replied", 1)}),
     "mail from the contact before the quote is no answer": (
         [msg("e", ANN, [ME], -5, "enquiry"), QUOTE],
         {"ann@acme.example": ("awaiting_reply", 1)}),
@@ -118,7 +124,8 @@ def test_every_decision_keeps_its_reason() -> None:
                           refs=("<q@x>",)), msg("r", BEN, [ME], 5, "Re: Quote", refs=("<q@x>",))]
     result = derive_loops(records, OWNER, NOW)
     (loop,) = result.loops
-    assert "ben@acme.example, a colleague at acme.example answered" in loop.status_reason
+    assert "ben@acme.example wrote in the quote's thread from outside the owner's side" in (
+        loop.status_reason)
     assert any("auto reply from ann@acme.example" in n for n in loop.notes)
     assert result.decisions["<q@x>"].reason == "its subject says 'Quote'"
     assert loop.answer is not None and loop.answer["key"] == "<r@x>"

@@ -241,7 +241,7 @@ class _FolderSync:
         seen_again: dict[str, list[Location]] = {}
         for message in fetched:
             known = peek_message_id(message.raw)
-            if known and self.store.has_message(known):
+            if known and self.store.has_message(known) and not self.store.replaceable(known):
                 seen_again.setdefault(known, []).append(message.location)
             else:
                 fresh.append(message)
@@ -286,7 +286,8 @@ class _FolderSync:
                 })
                 continue
             key = outcome.record["key"]
-            if key in keys or self.store.has_message(key):
+            replaces = self.store.replaceable(key) and outcome.record["kind"] == Kind.HUMAN.value
+            if key in keys or (self.store.has_message(key) and not replaces):
                 batch.seen_again.setdefault(key, []).append(loc)
                 continue
             keys.add(key)

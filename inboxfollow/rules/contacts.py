@@ -12,20 +12,13 @@ from datetime import datetime
 from typing import Any
 
 from inboxfollow.model import Direction, Kind, Owner
+from inboxfollow.rules.identity import unify
+from inboxfollow.rules.organisations import on_owner_side, organisation
 
 ROBOT_LOCALS = frozenset({
     "mailer-daemon", "postmaster", "no-reply", "noreply", "donotreply", "do-not-reply",
     "do_not_reply", "bounce", "bounces", "notifications", "notification", "daemon",
     "auto-reply", "autoreply", "root", "listserv", "majordomo",
-})
-FREEMAIL = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "yahoo.co.uk", "yahoo.fr", "yahoo.de",
-    "ymail.com", "hotmail.com", "hotmail.co.uk", "hotmail.fr", "hotmail.de", "outlook.com",
-    "live.com", "msn.com", "aol.com", "icloud.com", "me.com", "mac.com", "gmx.de", "gmx.net",
-    "gmx.com", "web.de", "t-online.de", "mail.ru", "yandex.ru", "yandex.com", "proton.me",
-    "protonmail.com", "zoho.com", "orange.fr", "free.fr", "laposte.net", "libero.it",
-    "qq.com", "163.com", "126.com", "comcast.net", "verizon.net", "att.net", "mail.com",
-    "fastmail.com", "hey.com", "seznam.cz", "wp.pl", "o2.pl", "interia.pl",
 })
 
 
@@ -33,12 +26,6 @@ def is_robot(email: str) -> bool:
     local = email.partition("@")[0].lower()
     base = local.split("+", 1)[0]
     return base in ROBOT_LOCALS or base.startswith(("bounce-", "bounces-", "noreply-", "no-reply-"))
-
-
-def organisation(email: str) -> str:
-    """The domain, except for free-mail domains, where one person is no company."""
-    domain = email.rpartition("@")[2].lower()
-    return "" if domain in FREEMAIL else domain
 
 
 @dataclass(frozen=True)
@@ -63,21 +50,22 @@ def touches_of(record: dict[str, Any], owner: Owner) -> list[Touch]:
         people = [record["sender"]]
     touches, seen = [], set()
     for name, email in people:
-        if email in seen or not _is_contact(email, owner):
+        if email in seen or not is_contact(email, owner):
             continue
         seen.add(email)
         touches.append(Touch(email, name, direction, date, record["key"], record["subject"]))
     return touches
 
 
-def _is_contact(email: str, owner: Owner) -> bool:
-    return bool(email) and "@" in email and not (
-        owner.is_owner(email) or owner.is_capture(email) or is_robot(email)
-    )
+def is_contact(email: str, owner: Owner) -> bool:
+    """Someone the owner follows up with: not the owner's side (the owner, the capture
+    address, colleagues at the owner's or the team's domains), not a robot address."""
+    return bool(email) and "@" in email and not (on_owner_side(email, owner) or is_robot(email))
 
 
 def all_touches(records: Iterable[dict[str, Any]], owner: Owner) -> list[Touch]:
-    touches = [t for r in records for t in touches_of(r, owner)]
+    """Every touch, once per message however many copies or IDs it has."""
+    touches = [t for r in unify(records) for t in touches_of(r, owner)]
     touches.sort(key=lambda t: (t.date, t.key, t.contact))
     return touches
 

@@ -1,10 +1,16 @@
 """Follow-up loops derived from the stored messages (pure).
 
-An outbound quote opens one loop per contact it was addressed to. The loop is
-`replied` once a human answers; automatic mail never answers. Status is
-derived anew from the messages and the owner's commands every time, so a
-resync or a crash cannot leave a loop in a state the mail does not support.
-Every decision keeps its reason, for `inboxfollow explain`.
+An outbound quote opens one loop per conversation: the contacts in its To and
+Cc are its people, and any of them answering closes it (`answers` says who
+counts). The owner's later messages in the conversation are touches of that
+loop, never new loops, unless one makes a new offer after an answer. Copies of
+one message under several IDs are one message (`identity`). Status is derived
+anew from the messages and the owner's commands every time, so a resync or a
+crash cannot leave a loop in a state the mail does not support. Every decision
+keeps its reason, for `inboxfollow explain`.
+
+Loops are found through indexes (by thread ID, person and organisation), so
+the derivation is linear in the number of messages.
 """
 
 from __future__ import annotations
@@ -16,9 +22,21 @@ from enum import StrEnum
 from typing import Any
 
 from inboxfollow.model import Kind, Owner
-from inboxfollow.rules.answers import bounce_reason, bounced_for, mentions, same_org
+from inboxfollow.rules.answers import (
+    ANSWER,
+    OWNER_TOUCH,
+    answering_organisations,
+    bounce_reason,
+    bounced_for,
+    mentioned,
+    refs_of,
+    sender_of,
+    who_answered,
+)
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Cadence, Calendar
-from inboxfollow.rules.contacts import organisation, touches_of
+from inboxfollow.rules.contacts import touches_of
+from inboxfollow.rules.identity import ids_of, unify
+from inboxfollow.rules.organisations import organisation
 from inboxfollow.rules.quotes import DEFAULT_RULES, QuoteDecision, QuoteRules, decide_quote
 
 
@@ -43,7 +61,7 @@ class Override:
 
 @dataclass
 class Loop:
-    contact: str
+    contact: str  # the first of the quote's people: follow-ups go to them
     name: str
     quote: dict[str, Any]
     quote_reason: str
@@ -60,6 +78,8 @@ class Loop:
     skipped: list[datetime] = field(default_factory=list)
     judged: set[str] = field(default_factory=set)  # inbound message keys already weighed
     pending_draft: str = ""  # Message-ID of this loop's draft waiting in Drafts, if any
+    people: list[str] = field(default_factory=list)  # every contact in the quote's To and Cc
+    bounced: set[str] = field(default_factory=set)  # people whose address bounced
 
     @property
     def steps_done(self) -> int:
@@ -95,6 +115,7 @@ class Loop:
         return {
             "id": self.id,
             "contact": self.contact,
+            "people": self.people,
             "name": self.name,
             "message_id": self.quote["message_id"] or self.quote["key"],
             "subject": self.quote["subject"],
@@ -114,18 +135,6 @@ def _date(record: dict[str, Any]) -> datetime:
     return datetime.fromisoformat(record["date"])
 
 
-def _ids_of(record: dict[str, Any]) -> set[str]:
-    ids = {record["message_id"] or record["key"]}
-    original = record.get("headers", {}).get("x-microsoft-original-message-id")
-    if original:
-        ids.add(original.strip())
-    return ids
-
-
-def _refs(record: dict[str, Any]) -> set[str]:
-    return set(record.get("in_reply_to", [])) | set(record.get("references", []))
-
-
 @dataclass
 class Derivation:
     loops: list[Loop]
@@ -134,6 +143,59 @@ class Derivation:
     # inbound messages by the ids they reference: a reply whose Date is earlier than
     # the message it answers (a sender's clock off) still finds its loop
     referenced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def note(self, record: dict[str, Any], effect: str) -> None:
+        self.effects.setdefault(record["key"], []).append(effect)
+
+
+@dataclass
+class _Index:
+    """Loops by the IDs of their thread, by person and by organisation."""
+
+    by_id: dict[str, list[Loop]] = field(default_factory=dict)
+    by_person: dict[str, list[Loop]] = field(default_factory=dict)
+    by_org: dict[str, list[Loop]] = field(default_factory=dict)
+    order: dict[int, int] = field(default_factory=dict)  # id(loop) -> creation order
+
+    def add(self, loop: Loop) -> None:
+        self.order[id(loop)] = len(self.order)
+        for person in loop.people:
+            self.by_person.setdefault(person, []).append(loop)
+            org = organisation(person)
+            if org:
+                self.by_org.setdefault(org, []).append(loop)
+
+    def join(self, loop: Loop, ids: set[str]) -> set[str]:
+        new = ids - loop.ids
+        loop.ids |= new
+        for message_id in new:
+            self.by_id.setdefault(message_id, []).append(loop)
+        return new
+
+    def in_thread(self, refs: set[str]) -> list[Loop]:
+        return self._sorted(lp for ref in refs for lp in self.by_id.get(ref, ()))
+
+    def around(self, persons: set[str], orgs: set[str]) -> list[Loop]:
+        found = [lp for p in persons for lp in self.by_person.get(p, ())]
+        found += [lp for org in orgs for lp in self.by_org.get(org, ())]
+        return self._sorted(found)
+
+    def _sorted(self, loops: Iterable[Loop]) -> list[Loop]:
+        unique = {id(lp): lp for lp in loops}
+        return sorted(unique.values(), key=lambda lp: self.order[id(lp)])
+
+
+@dataclass
+class _Pass:
+    """One derivation: the owner, the rules and what is found so far."""
+
+    owner: Owner
+    rules: QuoteRules
+    forced: dict[str, bool]
+    aliases: dict[str, set[str]]
+    result: Derivation
+    index: _Index = field(default_factory=_Index)
+    answers_for: dict[str, set[str]] = field(default_factory=dict)  # org -> orgs it answers for
 
 
 def derive_loops(
@@ -152,20 +214,22 @@ def derive_loops(
     counts as a step of the cadence, and the next step is timed from it.
     """
     calendar = calendar or Calendar()
-    ordered = sorted(records, key=lambda r: (r["date"], r["direction"] != "out", r["key"]))
-    result = Derivation([], {}, {})
-    forced = _quote_overrides(overrides)
-    for record in ordered:
-        if _date(record) > now:
-            continue
+    messages = [r for r in unify(records) if _date(r) <= now]
+    messages.sort(key=lambda r: (r["date"], r["direction"] != "out", r["key"]))
+    aliases = answering_organisations(messages, owner)
+    run = _Pass(owner, rules, _quote_overrides(overrides), aliases, Derivation([], {}, {}))
+    for org, others in aliases.items():
+        for other in others:
+            run.answers_for.setdefault(other, set()).add(org)
+    for record in messages:
         if record["direction"] == "out" and record["kind"] == Kind.HUMAN.value:
-            _outbound(record, owner, rules, forced, result)
+            _outbound(record, run)
         elif record["direction"] == "in":
-            _inbound(record, result)
-    for loop in result.loops:
+            _inbound(record, run)
+    for loop in run.result.loops:
         loop.skipped = sorted(t for t in (skipped or {}).get(loop.id, ()) if t <= now)
         _settle(loop, overrides, cadence, calendar)
-    return result
+    return run.result
 
 
 def _quote_overrides(overrides: Sequence[Override]) -> dict[str, bool]:
@@ -176,89 +240,115 @@ def _quote_overrides(overrides: Sequence[Override]) -> dict[str, bool]:
     return forced
 
 
-def _outbound(
-    record: dict[str, Any],
-    owner: Owner,
-    rules: QuoteRules,
-    forced: dict[str, bool],
-    result: Derivation,
-) -> None:
+def _decide(record: dict[str, Any], run: _Pass) -> QuoteDecision:
     key = record["key"]
-    if key in forced:
-        verb = "marked" if forced[key] else "unmarked"
-        decision = QuoteDecision(forced[key], f"the owner {verb} it with `inboxfollow quote`")
-    else:
-        decision = decide_quote(record, rules)
-    result.decisions[key] = decision
-    for touch in touches_of(record, owner):
-        loop = _loop_for_outbound(result.loops, touch.contact, record)
-        if loop is not None:
-            loop.outbound.append(record)
-            result.effects.setdefault(key, []).append(
-                f"counts as touch {loop.touches} of the loop with {loop.contact} "
-                f"(quote {loop.quote['subject']!r})"
-            )
-        elif decision.is_quote:
-            loop = Loop(touch.contact, touch.name, record, decision.reason, [record])
-            result.loops.append(loop)
-            result.effects.setdefault(key, []).append(f"opens a loop with {touch.contact}")
-        else:
-            continue
-        _join(loop, _ids_of(record), result)
+    if key in run.forced:
+        verb = "marked" if run.forced[key] else "unmarked"
+        return QuoteDecision(run.forced[key], f"the owner {verb} it with `inboxfollow quote`")
+    return decide_quote(record, run.rules)
 
 
-def _join(loop: Loop, ids: set[str], result: Derivation) -> None:
+def _outbound(record: dict[str, Any], run: _Pass) -> None:
+    decision = _decide(record, run)
+    run.result.decisions[record["key"]] = decision
+    touches = touches_of(record, run.owner)
+    people = [t.contact for t in touches]
+    thread = run.index.in_thread(refs_of(record))
+    if thread:
+        _in_conversation(record, thread[-1], people, decision, run)
+        return
+    loop = _latest_open(run.index.around(set(people), set()))
+    if loop is not None:
+        _touch(loop, record, run, "")
+    elif decision.is_quote and people:
+        _open(record, touches, decision.reason, run)
+
+
+def _in_conversation(
+    record: dict[str, Any], loop: Loop, people: list[str], decision: QuoteDecision, run: _Pass
+) -> None:
+    """An owner's message in a loop's thread: a touch, or nothing; a new loop only for a
+    new offer after the conversation was answered."""
+    shared = set(people) & set(loop.people)
+    if loop.is_open and shared:
+        _touch(loop, record, run, "in its thread")
+        return
+    if loop.is_open or not people:
+        run.index.join(loop, ids_of(record))
+        whom = "only the owner's side" if not people else ", ".join(people)
+        run.result.note(record, f"is in the thread of the loop with {loop.contact} but goes to "
+                                f"{whom}: no touch, no new loop")
+        return
+    offer = decide_quote(dict(record, subject=""), run.rules) if decision.is_quote else decision
+    if record["key"] in run.forced or offer.is_quote:
+        why = decision.reason if record["key"] in run.forced else offer.reason
+        _open(record, touches_of(record, run.owner),
+              f"a new offer after the conversation was answered: {why}", run)
+        return
+    run.result.note(record, f"is a later message in the answered conversation with "
+                            f"{loop.contact}: opens no new loop")
+
+
+def _latest_open(loops: list[Loop]) -> Loop | None:
+    open_loops = [lp for lp in loops if lp.is_open]
+    return open_loops[-1] if open_loops else None
+
+
+def _open(record: dict[str, Any], touches: list[Any], reason: str, run: _Pass) -> None:
+    first = touches[0]
+    loop = Loop(first.contact, first.name, record, reason, [record],
+                people=[t.contact for t in touches])
+    run.result.loops.append(loop)
+    run.index.add(loop)
+    run.result.note(record, f"opens a loop with {', '.join(loop.people)}")
+    _join(loop, ids_of(record), run)
+
+
+def _touch(loop: Loop, record: dict[str, Any], run: _Pass, where: str) -> None:
+    loop.outbound.append(record)
+    where = f" {where}" if where else ""
+    run.result.note(record, f"counts as touch {loop.touches} of the loop with {loop.contact}"
+                            f"{where} (quote {loop.quote['subject']!r})")
+    _join(loop, ids_of(record), run)
+
+
+def _join(loop: Loop, ids: set[str], run: _Pass) -> None:
     """Add message ids to a loop's thread; judge replies already seen that name them."""
-    loop.ids |= ids
-    for message_id in sorted(ids):
-        for record in result.referenced.get(message_id, []):
-            if record["key"] in loop.judged:
-                continue
-            sender = record["sender"][1] if record["sender"] else ""
-            effect = _judge_inbound(loop, record, sender, True, sender == loop.contact)
-            if effect:
-                result.effects.setdefault(record["key"], []).append(effect)
+    for message_id in sorted(run.index.join(loop, ids)):
+        for record in run.result.referenced.get(message_id, []):
+            if record["key"] not in loop.judged:
+                _judge(loop, record, True, run)
 
 
-def _loop_for_outbound(loops: list[Loop], contact: str, record: dict[str, Any]) -> Loop | None:
-    """The open loop an outbound message to `contact` belongs to: its thread's, else the latest."""
-    mine = [lp for lp in loops if lp.contact == contact and lp.is_open]
-    refs = _refs(record)
-    in_thread = [lp for lp in mine if lp.ids & refs]
-    if in_thread:
-        return in_thread[-1]
-    return mine[-1] if mine else None
-
-
-def _inbound(record: dict[str, Any], result: Derivation) -> None:
-    sender = record["sender"][1] if record["sender"] else ""
-    refs = _refs(record)
+def _inbound(record: dict[str, Any], run: _Pass) -> None:
+    refs = refs_of(record)
     for ref in refs:
-        result.referenced.setdefault(ref, []).append(record)
-    for loop in result.loops:
-        in_thread = bool(loop.ids & refs)
-        from_contact = sender == loop.contact
-        if not (in_thread or from_contact or mentions(record, loop.contact)):
-            continue
-        effect = _judge_inbound(loop, record, sender, in_thread, from_contact)
-        if effect:
-            result.effects.setdefault(record["key"], []).append(effect)
+        run.result.referenced.setdefault(ref, []).append(record)
+    sender = sender_of(record)
+    org = organisation(sender)
+    orgs = {org} | run.answers_for.get(org, set()) if org else set()
+    candidates = run.index.in_thread(refs)
+    candidates += run.index.around({sender} | mentioned(record), orgs)
+    for loop in run.index._sorted(candidates):
+        if record["key"] not in loop.judged:
+            _judge(loop, record, bool(loop.ids & refs), run)
 
 
-def _judge_inbound(
-    loop: Loop, record: dict[str, Any], sender: str, in_thread: bool, from_contact: bool
-) -> str:
+def _judge(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) -> None:
     loop.judged.add(record["key"])
+    effect = _judgement(loop, record, in_thread, run)
+    if effect:
+        run.result.note(record, effect)
+
+
+def _judgement(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) -> str:
     kind = record["kind"]
+    sender = sender_of(record)
     when = record["date"][:10]
     if kind == Kind.BOUNCE.value:
-        if loop.is_open and bounced_for(record, loop.contact, loop.quote, in_thread):
-            loop.bounce = record
-            loop.bounce_reason = bounce_reason(record)
-            return f"bounced the loop with {loop.contact}: {loop.bounce_reason}"
-        return ""
+        return _bounce(loop, record, in_thread)
     if kind != Kind.HUMAN.value:
-        if in_thread or from_contact:
+        if in_thread or sender in loop.people:
             loop.notes.append(
                 f"{kind.replace('_', ' ')} from {sender or 'an unknown sender'} on {when} did "
                 f"not count as an answer ({record['reason']})"
@@ -267,23 +357,35 @@ def _judge_inbound(
         return ""
     if not loop.is_open or _date(record) < loop.sent_at and not in_thread:
         return ""
-    colleague = in_thread and same_org(sender, loop.contact)
-    if from_contact or colleague:
+    verdict = who_answered(record, loop.people, in_thread, run.owner, run.aliases)
+    if verdict.outcome == ANSWER:
         loop.answer = record
         how = "in the thread" if in_thread else f"with a new subject {record['subject']!r}"
-        who = sender if from_contact else f"{sender}, a colleague at {organisation(sender)}"
-        loop.answer_reason = f"{who} answered on {when} {how}"
-        loop.ids |= _ids_of(record)
-        return f"answered the loop with {loop.contact}"
+        loop.answer_reason = f"answered on {when} {how}: {verdict.rule}"
+        _join(loop, ids_of(record), run)
+        return f"answered the loop with {loop.contact} ({verdict.rule})"
+    if verdict.outcome == OWNER_TOUCH:
+        loop.outbound.append(record)
+        _join(loop, ids_of(record), run)
+        return f"counts as touch {loop.touches} of the loop with {loop.contact}: {verdict.rule}"
     if in_thread:
-        org = organisation(loop.contact)
-        why = (f"is not at {org}" if org else
-               f"{loop.contact} uses a free-mail domain, so no colleague can be told by domain")
-        loop.notes.append(
-            f"a message in the thread from {sender} on {when} did not count: {sender} is not "
-            f"the contact and {why}"
-        )
+        loop.notes.append(f"a message in the thread from {sender} on {when} did not count: "
+                          f"{verdict.rule}")
     return ""
+
+
+def _bounce(loop: Loop, record: dict[str, Any], in_thread: bool) -> str:
+    if not loop.is_open or not bounced_for(record, loop.people, loop.quote, in_thread):
+        return ""
+    named = {p for p in loop.people if p in mentioned(record)} or set(loop.people)
+    loop.bounced |= named
+    if loop.bounced < set(loop.people):
+        loop.notes.append(f"{', '.join(sorted(named))} bounced on {record['date'][:10]}; "
+                          "the others are still followed up")
+        return f"bounced for {', '.join(sorted(named))} in the loop with {loop.contact}"
+    loop.bounce = record
+    loop.bounce_reason = bounce_reason(record)
+    return f"bounced the loop with {loop.contact}: {loop.bounce_reason}"
 
 
 def _settle(loop: Loop, overrides: Sequence[Override], cadence: Cadence, cal: Calendar) -> None:
@@ -310,7 +412,7 @@ def _manual_status(loop: Loop, overrides: Sequence[Override]) -> tuple[Status, s
     for item in sorted(overrides, key=lambda o: o.at):
         if item.action not in ("stop", "won", "lost") or item.at < loop.sent_at:
             continue
-        if item.target in (loop.contact, loop.quote["key"], loop.quote["message_id"]):
+        if item.target in (*loop.people, loop.quote["key"], loop.quote["message_id"]):
             status = Status.STOPPED if item.action == "stop" else Status(item.action)
             found = (status, f"the owner marked it {status.value} on {item.at.date()}")
     return found
