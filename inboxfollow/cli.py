@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from inboxfollow import __version__
-from inboxfollow.app.drafter import run_drafts
+from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.explain import explain, find_message, quote_table
 from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
@@ -69,10 +69,13 @@ def cmd_sync(ctx: Context) -> int:
             summary = sync(sources, store, config.owner, config.batch_size, bar)
             if bar:
                 bar.done()
+            withdrawn = withdraw_answered(config, store, sources[0], ctx.now)
     finally:
         for source in sources:
             source.close()
     print(summary.line())
+    for action in withdrawn:
+        print(action.report(config.timezone))
     return 0
 
 

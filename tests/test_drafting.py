@@ -19,6 +19,7 @@ import pytest
 from inboxfollow.app.drafter import Drafter, run_drafts
 from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
+from inboxfollow.cli import main
 from inboxfollow.config import Config, load_config
 from inboxfollow.outbox.drafts import LOOP_HEADER
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
@@ -228,6 +229,25 @@ def test_a_reply_withdraws_the_unedited_draft(world: World) -> None:
     assert world.drafts() == []
     loop = world.loop(later)
     assert loop.status.value == "replied" and loop.as_json(UTC)["draft_pending"] is None
+
+
+def test_the_sync_that_sees_the_answer_withdraws_the_draft(
+    world: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.drafts_run(NOW)
+    assert len(world.drafts()) == 1
+    world.deliver("INBOX", message(ANN, OWNER, "Re: Quote: oak shelves", NOW + timedelta(hours=1),
+                                   "<reply@acme.example>", QUOTE_ID, "Yes please!"))
+    later = (NOW + timedelta(hours=2)).isoformat()
+    assert main(["--config", str(world.config.path), "--now", later, "sync"]) == 0
+    out = capsys.readouterr().out
+    assert "withdraw" in out and ANN in out, out
+    assert world.drafts() == []  # gone before any draft run
+    with open_store(world.config.store_path) as store:
+        (record,) = store.drafts.all()
+    assert record["state"] == "withdrawn"
+    assert main(["--config", str(world.config.path), "--now", later, "sync"]) == 0
+    assert "withdraw" not in capsys.readouterr().out  # a second sync has nothing to do
 
 
 def test_an_edited_draft_is_left_alone(world: World) -> None:

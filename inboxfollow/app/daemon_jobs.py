@@ -9,7 +9,7 @@ from datetime import datetime
 
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
-from inboxfollow.app.drafter import run_drafts
+from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.sync import sync
 from inboxfollow.config import Config
 from inboxfollow.rules.slots import Slot
@@ -38,10 +38,12 @@ def sync_job(config: Config) -> JobFunc:
         sources = open_mailboxes(config)
         try:
             summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
+            withdrawn = withdraw_answered(config, store, sources[0], now)
         finally:
             for source in sources:
                 source.close()
-        return summary.line().removeprefix("sync: ")
+        line = summary.line().removeprefix("sync: ")
+        return f"{line}; {len(withdrawn)} draft(s) withdrawn" if withdrawn else line
 
     return run
 

@@ -145,6 +145,20 @@ class Drafter:
                 actions.append(action)
         return actions
 
+    def plan_withdrawals(self, derivation: Derivation) -> list[DraftAction]:
+        """Only what a new answer, bounce or command asks of the pending drafts: withdraw
+        the unedited drafts of loops that no longer await a reply."""
+        loops = {lp.id: lp for lp in derivation.loops}
+        actions = []
+        for record in self.store.drafts.all():
+            loop = loops.get(record["loop_id"])
+            if record["state"] != "pending" or (loop and loop.status is Status.AWAITING_REPLY):
+                continue
+            action = self._reconcile(dict(record, doc_id=record.doc_id), loop)
+            if action:
+                actions.append(action)
+        return actions
+
     def _find(self, message_id: str) -> tuple[int, ...]:
         """Where a draft of ours sits in Drafts: one search for all of them, then a lookup."""
         if self._ours is None:
@@ -295,5 +309,22 @@ def run_drafts(
         drafter.save()
         # One write for the whole run: a crash before it leaves drafts in Drafts that the
         # next run finds by their Message-ID and records, instead of making them again.
+        store.commit()
+    return actions
+
+
+def withdraw_answered(
+    config: Config, store: Store, mailbox: Mailbox, now: datetime
+) -> list[DraftAction]:
+    """Run right after a sync: a draft whose loop was answered (bounced, stopped) leaves
+    Drafts in the same pass that saw the answer, not at the next daily draft run."""
+    if not any(d["state"] == "pending" for d in store.drafts.all()):
+        return []
+    _, derivation = derive(store, config, now)
+    drafter = Drafter(mailbox, store, config.owner, config.signature,
+                      Templates(config.templates), config.quote_cadence, now)
+    actions = drafter.plan_withdrawals(derivation)
+    if actions:
+        drafter.invoke_all(actions)
         store.commit()
     return actions
