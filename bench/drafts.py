@@ -59,13 +59,13 @@ if str(ROOT) not in sys.path:
 
 from imapclient import IMAPClient  # noqa: E402
 
-import inboxfollow.app.loops as followup  # noqa: E402
 from inboxfollow.app import drafter as drafting  # noqa: E402
 from inboxfollow.app.drafter import DRAFT_FLAGS, Drafter  # noqa: E402
 from inboxfollow.app.sync import sync  # noqa: E402
 from inboxfollow.config import Config, load_config  # noqa: E402
 from inboxfollow.outbox.drafts import LOOP_HEADER, Draft  # noqa: E402
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings  # noqa: E402
+from inboxfollow.sources.imap.connection import ImapConnection  # noqa: E402
 from inboxfollow.sources.imap.mailbox import MULTIAPPEND_COUNT  # noqa: E402
 from inboxfollow.store import Store, open_store  # noqa: E402
 from tests.dovecot import DovecotServer, ImapAccount, new_account  # noqa: E402
@@ -217,10 +217,10 @@ class Phases:
 
 
 PHASE_TARGETS = [
-    (followup, "derive", "derive"),  # store records -> loops
+    (drafting, "derive", "derive"),  # store records -> loops
     (Drafter, "plan", "plan"),  # reconcile + due + render + one SEARCH/FETCH of Drafts
     (drafting, "render_draft", "render"),  # within plan: Jinja2 templates
-    (ImapMailbox, "_open", "connect"),  # within plan: TCP connect + LOGIN
+    (ImapConnection, "_open", "connect"),  # within plan: TCP connect + LOGIN
     (ImapMailbox, "folders", "list"),  # within plan: LIST (SPECIAL-USE)
     (ImapMailbox, "message_ids_with_header", "search"),  # within plan: our drafts in Drafts
     (Drafter, "invoke_all", "invoke"),  # build messages + APPENDs + records
@@ -243,7 +243,7 @@ def drafts_run(config: Config, store_path: Path, account: ImapAccount,
             profiler = cProfile.Profile()
             profiler.enable()
         start = time.perf_counter()
-        actions = followup.run_drafts(config, store, box, NOW, dry_run=False)
+        actions = drafting.run_drafts(config, store, box, NOW, dry_run=False)
         seconds = time.perf_counter() - start
         if profiler is not None:
             profiler.disable()
@@ -259,7 +259,7 @@ def rerun(config: Config, store_path: Path, account: ImapAccount) -> dict[str, A
     with open_store(store_path) as store:
         box = ImapMailbox(settings(account), "owner")
         start = time.perf_counter()
-        actions = followup.run_drafts(config, store, box, NOW, dry_run=False)
+        actions = drafting.run_drafts(config, store, box, NOW, dry_run=False)
         seconds = time.perf_counter() - start
         box.close()
         pending = sum(1 for d in store.drafts.all() if d["state"] == "pending")
@@ -351,7 +351,7 @@ def main() -> None:
         # The drafts' bytes, from a dry run by the same code.
         with open_store(base_store, readonly=True) as store:
             box = ImapMailbox(settings(base_account), "owner")
-            planned = followup.run_drafts(config, store, box, NOW, dry_run=True)
+            planned = drafting.run_drafts(config, store, box, NOW, dry_run=True)
             box.close()
         assert [a.action for a in planned] == ["create"] * n, {a.action for a in planned}
         raws = [a.draft.to_bytes(NOW) for a in planned if a.draft is not None]

@@ -105,6 +105,26 @@ CASES = {
         [QUOTE, msg("b", ["", "mailer-daemon@mx.example"], [ME], 0, "Undeliverable",
                     kind="bounce", refs=("<q@x>",))],
         {"ann@acme.example": ("bounced", 1)}),
+    "a forward to a colleague in an open thread is no touch": (
+        [QUOTE, msg("fw", ME, [["Tom", "tom@shop.example"]], 5, "Fwd: Quote: shelves",
+                    refs=("<q@x>",), text="Tom, the price is EUR 900, can you check?")],
+        {"ann@acme.example": ("awaiting_reply", 1)}),
+    "a forward with the price to a colleague after the answer opens no loop": (
+        [QUOTE, msg("r", ANN, [ME], 5, "Re: Quote: shelves", refs=("<q@x>",)),
+         msg("fw", ME, [["Tom", "tom@shop.example"]], 6, "Fwd: Re: Quote: shelves",
+             refs=("<q@x>", "<r@x>"), text="Tom, she accepts the price of EUR 900.")],
+        {"ann@acme.example": ("replied", 1)}),
+    "a bounce for one of two people leaves the loop open": (
+        [msg("q", ME, [ANN, BEN], 0, "Quote: shelves"),
+         msg("b", ["", "mailer-daemon@mx.example"], [ME], 1, "Undeliverable", kind="bounce",
+             bounce_text="Final-Recipient: rfc822; ben@acme.example\nAction: failed")],
+        {"ann@acme.example": ("awaiting_reply", 1)}),
+    "a bounce for both people bounces the loop": (
+        [msg("q", ME, [ANN, BEN], 0, "Quote: shelves"),
+         msg("b", ["", "mailer-daemon@mx.example"], [ME], 1, "Undeliverable", kind="bounce",
+             bounce_text="Final-Recipient: rfc822; ben@acme.example\n"
+                         "Final-Recipient: rfc822; ann@acme.example\nAction: failed")],
+        {"ann@acme.example": ("bounced", 1)}),
     "a plain outbound message opens no loop": (
         [msg("h", ME, [ANN], 0, "hello")], {}),
     "the capture copy is never a contact": (
@@ -205,3 +225,10 @@ def test_next_due_follows_the_cadence_from_the_last_touch() -> None:
 def test_what_is_a_quote(subject: str, text: str, attachments: list[str], is_quote: bool) -> None:
     record = {"subject": subject, "text": text, "attachments": attachments}
     assert decide_quote(record).is_quote is is_quote
+
+
+def test_the_first_answer_is_the_answer() -> None:
+    records = [QUOTE, msg("r1", ANN, [ME], 5, "Re: Quote", refs=("<q@x>",)),
+               msg("r2", ANN, [ME], 9, "one more question", refs=("<r1@x>",))]
+    (loop,) = derive_loops(records, OWNER, NOW).loops
+    assert loop.answer is not None and loop.answer["key"] == "<r1@x>"

@@ -355,7 +355,7 @@ def _judgement(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) 
             )
             return f"did not answer the loop with {loop.contact}: it is {kind}"
         return ""
-    if not loop.is_open or _date(record) < loop.sent_at and not in_thread:
+    if not loop.is_open:  # (mail before the quote comes first in date order: never judged)
         return ""
     verdict = who_answered(record, loop.people, in_thread, run.owner, run.aliases)
     if verdict.outcome == ANSWER:
