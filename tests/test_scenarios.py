@@ -18,8 +18,18 @@ from inboxfollow.rules.loops import Derivation, derive_loops
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
 from inboxfollow.store import Store, open_store
 from tests.dovecot import ImapAccount
-from tests.mailgen import CAPTURE, OWNER, OWNER_NAME, Delivery, deliver_all
-from tests.scenarios import NOW, TEAM_DOMAIN, Scenario, at, expected_loops, scenarios
+from tests.mailgen import (
+    CAPTURE,
+    OWNER,
+    OWNER_NAME,
+    Delivery,
+    cli_env,
+    deliver_all,
+    ok,
+    run_cli,
+    write_config,
+)
+from tests.scenarios import NOW, TEAM_DOMAIN, Scenario, at, expected_loops, mid, scenarios
 
 SCENARIOS = scenarios()
 OWNER_SIDE = Owner(OWNER_NAME, frozenset({OWNER}), CAPTURE, frozenset({TEAM_DOMAIN}))
@@ -79,3 +89,32 @@ def test_scenario_through_sync(name: str, imap_account: ImapAccount, tmp_path: P
             box.close()
         assert summary.set_aside == 0
         check(scenario, *outcome(store, scenario))
+
+
+@pytest.mark.dovecot
+def test_explain_names_the_rule_that_decided(imap_account: ImapAccount, tmp_path: Path) -> None:
+    """As the owner sees it: `inboxfollow sync`, then `explain` on the messages in question."""
+    chosen = ["outlook de: Exchange rewrites the Message-ID; Sent and BCC copy are one touch",
+              "thunderbird en: a new offer after the answer opens a new loop",
+              "outlook de: a forward to a colleague and a later reply open no loop"]
+    deliver_all(imap_account, [Delivery(m.folder, m.raw, at(0))
+                               for name in chosen for m in SCENARIOS[name].mail])
+    config = write_config(tmp_path, imap_account)
+    env = cli_env(imap_account)
+    ok(run_cli("sync", config=config, env=env, now=NOW.isoformat()))
+
+    def explain(message_id: str) -> str:
+        return ok(run_cli("explain", message_id, config=config, env=env, now=NOW.isoformat()))
+
+    rewritten = explain(mid("outlook", 7))
+    assert "the same message as <exch-orig-7@reyes-joinery.example>" in rewritten
+    original = explain("<exch-orig-7@reyes-joinery.example>")
+    assert f"also stored as {mid('outlook', 7)}" in original
+    assert "zoe.mueller@kuechenwelt.example wrote in the quote's thread" in original
+    offer = explain(mid("thunderbird", 34, "reyes-joinery.example"))
+    assert "opens a loop" in offer
+    assert "a new offer after the conversation was answered" in offer
+    forward = explain(mid("outlook", 14))
+    assert "goes to only the owner's side: no touch, no new loop" in forward
+    later = explain(mid("outlook", 15))
+    assert "opens no new loop" in later

@@ -40,6 +40,16 @@ def explain(record: dict[str, Any], derivation: Derivation, tz: Any) -> list[str
         f"on {when}, subject {record['subject']!r}",
         f"  kind: {record['kind']} ({record['reason']})",
     ]
+    kept = derivation.same_as.get(key)
+    if kept:
+        lines.append(f"  the same message as {kept}, under another ID (message identity: "
+                     "Exchange keeps the original in X-Microsoft-Original-Message-ID); that "
+                     "copy counts, this one is no second touch")
+        key = kept
+    copies = [copy for copy, target in derivation.same_as.items() if target == key]
+    if copies and not kept:
+        lines.append(f"  also stored as {', '.join(copies)}: one message, one touch "
+                     "(message identity)")
     decision = derivation.decisions.get(key)
     if record["direction"] == "out" and record["kind"] != "human":
         lines.append("  not a quote: only human mail can be a quote")

@@ -9,7 +9,8 @@ that references either ID is in the thread, and the copies are one touch.
 
 Of the copies, the owner's own wins: human mail over an automatic copy (a
 mailing list's copy of the owner's message), the owner's mailbox over the
-capture mailbox, then the copy stored first.
+capture mailbox, the copy under the ID the owner's client wrote (the Sent
+copy) over a rewritten one, then the copy stored first.
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def ids_of(record: dict[str, Any]) -> set[str]:
     return ids
 
 
-def _rank(record: dict[str, Any]) -> tuple[bool, bool]:
+def _rank(record: dict[str, Any], originals: set[str]) -> tuple[bool, bool, bool]:
     owners_mailbox = any(loc[0] != "capture" for loc in record.get("locations", []))
-    return record.get("kind") == "human", owners_mailbox
+    return record.get("kind") == "human", owners_mailbox, record["key"] in originals
 
 
 def unify(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -74,7 +75,8 @@ def unify(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 def _merged(copies: list[dict[str, Any]]) -> dict[str, Any]:
     if len(copies) == 1:
         return copies[0]
-    best = max(copies, key=_rank)  # max keeps the first of equals: the copy stored first
+    originals = {_normal_id(c.get("headers", {}).get(ORIGINAL_ID_HEADER, "")) for c in copies}
+    best = max(copies, key=lambda c: _rank(c, originals))  # the first of equals: stored first
     merged = dict(best)
     merged["ids"] = sorted(set().union(*(ids_of(c) for c in copies)))
     merged["copies"] = [c["key"] for c in copies if c is not best]

@@ -143,6 +143,7 @@ class Derivation:
     # inbound messages by the ids they reference: a reply whose Date is earlier than
     # the message it answers (a sender's clock off) still finds its loop
     referenced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    same_as: dict[str, str] = field(default_factory=dict)  # a copy's key -> the kept copy's
 
     def note(self, record: dict[str, Any], effect: str) -> None:
         self.effects.setdefault(record["key"], []).append(effect)
@@ -218,6 +219,7 @@ def derive_loops(
     messages.sort(key=lambda r: (r["date"], r["direction"] != "out", r["key"]))
     aliases = answering_organisations(messages, owner)
     run = _Pass(owner, rules, _quote_overrides(overrides), aliases, Derivation([], {}, {}))
+    run.result.same_as = {copy: r["key"] for r in messages for copy in r.get("copies", ())}
     for org, others in aliases.items():
         for other in others:
             run.answers_for.setdefault(other, set()).add(org)
@@ -283,7 +285,7 @@ def _in_conversation(
     if record["key"] in run.forced or offer.is_quote:
         why = decision.reason if record["key"] in run.forced else offer.reason
         _open(record, touches_of(record, run.owner),
-              f"a new offer after the conversation was answered: {why}", run)
+              f"a new offer after the conversation was answered: {why}", run, new_offer=True)
         return
     run.result.note(record, f"is a later message in the answered conversation with "
                             f"{loop.contact}: opens no new loop")
@@ -294,13 +296,15 @@ def _latest_open(loops: list[Loop]) -> Loop | None:
     return open_loops[-1] if open_loops else None
 
 
-def _open(record: dict[str, Any], touches: list[Any], reason: str, run: _Pass) -> None:
+def _open(record: dict[str, Any], touches: list[Any], reason: str, run: _Pass,
+          new_offer: bool = False) -> None:
     first = touches[0]
     loop = Loop(first.contact, first.name, record, reason, [record],
                 people=[t.contact for t in touches])
     run.result.loops.append(loop)
     run.index.add(loop)
-    run.result.note(record, f"opens a loop with {', '.join(loop.people)}")
+    why = f" ({reason})" if new_offer else ""
+    run.result.note(record, f"opens a loop with {', '.join(loop.people)}{why}")
     _join(loop, ids_of(record), run)
 
 
