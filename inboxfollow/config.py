@@ -280,9 +280,10 @@ def _folder_patterns(section: str, key: str, body: dict[str, Any]) -> tuple[str,
                 f"write {pattern.strip()!r}",
             )
         if "%" in pattern:
+            star = pattern.replace("%", "*")
             raise ConfigError(
                 f"{name} has {pattern!r}: % is not a wildcard here",
-                f"use * for any characters, e.g. {pattern.replace('%', '*')!r} (? for a % in a name)",
+                f"use * for any characters, e.g. {star!r} (and ? for a % in a name)",
             )
         if key == "folders_exclude" and pattern.upper() == "INBOX":
             raise ConfigError(f"{name} has INBOX, which is always read", "remove it")

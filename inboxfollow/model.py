@@ -163,6 +163,7 @@ class SyncSummary:
     duplicates: int = 0
     set_aside: int = 0
     folders: int = 0
+    drafts: int = 0  # messages flagged \Draft: not sent, so never touches
     resynced: list[str] = field(default_factory=list)
 
     def line(self) -> str:
@@ -170,6 +171,8 @@ class SyncSummary:
             f"sync: {self.new} new message(s), {self.duplicates} already known, "
             f"{self.set_aside} set aside, {self.folders} folder(s) checked"
         )
+        if self.drafts:
+            text += f", {self.drafts} draft(s) skipped"
         if self.resynced:
             text += f"; resynced after UIDVALIDITY change: {', '.join(self.resynced)}"
         return text

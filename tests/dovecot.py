@@ -9,6 +9,11 @@ It listens on three ports:
 - `port` on 127.0.0.2 (`no_starttls_host`): plain IMAP *without* STARTTLS
   (a `local` block turns TLS off for that address).
 
+Every account gets INBOX, Sent (\\Sent) and Drafts (\\Drafts); `new_account(...,
+sent_and_drafts=False)` makes one with INBOX alone. Folders named in `SPECIAL_USE`
+(a Gmail-like "[Gmail]/All Mail" flagged \\All, trash and junk under odd names) carry
+their flag in any account that creates them.
+
 `CuttingProxy` sits in front of a port and drops every connection on demand
 or after a number of bytes from the server, to test reconnects.
 """
@@ -94,8 +99,32 @@ namespace inbox {{
     special_use = \\Drafts
     auto = subscribe
   }}
+  # Flagged only in the accounts that create them (see `ImapAccount.create_folders`):
+  # a Gmail-like All Mail with its views, and trash, junk and archive under odd names.
+{special_use}
 }}
 """
+# name -> SPECIAL-USE flag, for folders a test creates; no account has them unless it does.
+SPECIAL_USE = {
+    "[Gmail]/All Mail": "\\All",
+    "[Gmail]/Starred": "\\Flagged",
+    "[Gmail]/Important": "\\Important",
+    "[Gmail]/Bin": "\\Trash",
+    "[Gmail]/Spam": "\\Junk",
+    "Rubbish": "\\Trash",
+    "Unwanted": "\\Junk",
+    "Archive": "\\Archive",
+}
+# passdb fields for an account without the automatic Sent and Drafts folders
+PLAIN_NAMESPACE = (
+    "userdb_namespace/inbox/mailbox/Sent/auto=no userdb_namespace/inbox/mailbox/Drafts/auto=no"
+)
+
+
+def special_use_config() -> str:
+    blocks = (f'  mailbox "{name}" {{\n    special_use = {flag}\n  }}'
+              for name, flag in SPECIAL_USE.items())
+    return "\n".join(blocks)
 
 
 def free_port() -> int:
@@ -218,6 +247,7 @@ class DovecotServer:
                 no_starttls_host=self.no_starttls_host,
                 port=self.port,
                 ssl_port=self.ssl_port,
+                special_use=special_use_config(),
                 **accounts,
             )
         )
@@ -257,10 +287,11 @@ class DovecotServer:
         if not keep_files:
             shutil.rmtree(self.root, ignore_errors=True)
 
-    def add_user(self, username: str, password: str) -> None:
+    def add_user(self, username: str, password: str, fields: str = "") -> None:
         """One passwd-file per user: Dovecot reads a new path at once (an edited file
-        may be re-read only a second later)."""
-        (self.root / "users" / username).write_text(f"{username}:{{PLAIN}}{password}::::::\n")
+        may be re-read only a second later). `fields`: passdb extra fields."""
+        line = f"{username}:{{PLAIN}}{password}::::::{fields}\n"
+        (self.root / "users" / username).write_text(line)
 
     def doveadm(self, *args: str) -> str:
         done = subprocess.run(
@@ -323,6 +354,14 @@ class ImapAccount:
         text = response.decode() if isinstance(response, bytes) else str(response)
         return int(text.split("APPENDUID", 1)[1].split("]", 1)[0].split()[1])
 
+    def create_folders(self, *names: str) -> None:
+        client = self.client()
+        try:
+            for name in names:
+                client.create_folder(name)
+        finally:
+            client.logout()
+
     def status(self, folder: str) -> dict[str, int]:
         out = self.server.doveadm(
             "mailbox", "status", "-u", self.username, "uidvalidity uidnext messages", folder
@@ -338,10 +377,13 @@ class ImapAccount:
         return new
 
 
-def new_account(server: DovecotServer, prefix: str = "owner") -> ImapAccount:
+def new_account(
+    server: DovecotServer, prefix: str = "owner", *, sent_and_drafts: bool = True
+) -> ImapAccount:
+    """A fresh user; without `sent_and_drafts`, its INBOX is its only folder at first."""
     username = f"{prefix}-{next(_serial)}-{os.getpid()}@example.com"
     password = f"{prefix}-secret"
-    server.add_user(username, password)
+    server.add_user(username, password, "" if sent_and_drafts else PLAIN_NAMESPACE)
     return ImapAccount(server=server, username=username, password=password)
 
 

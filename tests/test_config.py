@@ -77,6 +77,18 @@ BAD = [
      "[sync].batch_size must be int"),
     ("[owner]\nname='x'\naddresses=['a@b.c']\n[sync]\nbatch_size=0\n", "above zero"),
     ("[owner\n", "not valid TOML"),
+    *[(f"[owner]\nname='x'\naddresses=['a@b.c']\n[imap]\nhost='h'\nusername='u'\n"
+       f"password_env='P'\n{line}\n", expected) for line, expected in [
+        ("folders_include = 'Archive'", "[imap].folders_include must be a list of strings"),
+        ("folders_exclude = ['Lists', 3]", "[imap].folders_exclude must be a list of strings"),
+        ("folders_include = ['']", "[imap].folders_include has an empty name"),
+        ("folders_exclude = [' Lists']", "write 'Lists'"),
+        ("folders_include = ['Kunden/%']", "use * for any characters, e.g. 'Kunden/*'"),
+        ("folders_exclude = ['inbox']", "[imap].folders_exclude has INBOX, which is always read"),
+        ("folder_include = ['Archive']", "unknown key [imap].folder_include"),
+    ]],
+    ("[owner]\nname='x'\naddresses=['a@b.c']\n[maildir]\npath='m'\nfolders_include=['a', '']\n",
+     "[maildir].folders_include has an empty name"),
 ]
 
 
@@ -85,6 +97,21 @@ def test_bad_config_names_the_key(tmp_path: Path, text: str, expected: str) -> N
     with pytest.raises(ConfigError) as err:
         load_config(write(tmp_path, text))
     assert expected in str(err.value)
+
+
+def test_folder_patterns_load(tmp_path: Path) -> None:
+    text = ISSUE_EXAMPLE.replace(
+        'password_env = "INBOXFOLLOW_PASSWORD"\n',
+        'password_env = "INBOXFOLLOW_PASSWORD"\nfolders_include = ["Kunden/*", "Archive"]\n'
+        'folders_exclude = ["Kunden/Alt"]\n', 1)
+    config = load_config(write(tmp_path, text))
+    assert config.imap is not None
+    assert config.imap.folders_include == ("Kunden/*", "Archive")
+    assert config.imap.folders_exclude == ("Kunden/Alt",)
+    plain = load_config(write(tmp_path, "[owner]\nname='x'\naddresses=['a@b.c']\n"
+                                        "[maildir]\npath='m'\nfolders_exclude=['Lists*']\n"))
+    assert plain.maildir is not None
+    assert (plain.maildir.folders_include, plain.maildir.folders_exclude) == ((), ("Lists*",))
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:

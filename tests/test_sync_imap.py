@@ -188,6 +188,9 @@ def test_incremental_sync_fetches_only_what_is_new(
     commands = [c.upper() for c in recording_proxy.commands()]
     assert any(c.startswith("STATUS") for c in commands), commands
     assert not any("FETCH" in c or c.startswith(("SELECT", "EXAMINE")) for c in commands), commands
+    # one STATUS per folder (INBOX first, before the listing) and one LIST, nothing more
+    work = [c.split(" ", 1)[0] for c in commands if c.startswith(("STATUS", "LIST"))]
+    assert work == ["STATUS", "LIST", "STATUS"], commands
     assert (store.stat().st_mtime_ns, store.read_bytes()) == before
 
     # three more messages: only those are fetched

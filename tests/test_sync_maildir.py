@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,8 +12,11 @@ import pytest
 from inboxfollow.app import sync as sync_module
 from inboxfollow.app.demo import CAPTURE, OWNER, SAMPLES, build_sample_mailbox
 from inboxfollow.app.sync import sync
+from inboxfollow.errors import ConfigError
 from inboxfollow.model import FetchedMessage, Owner
 from inboxfollow.rules.contacts import all_touches
+from inboxfollow.rules.loops import derive_loops
+from inboxfollow.sources.mailbox import FolderChoice
 from inboxfollow.sources.maildir import MaildirMailbox
 from inboxfollow.store import open_store
 
@@ -162,6 +166,10 @@ class RecordingMailbox(MaildirMailbox):
         self.calls.append("LIST")
         return super().folders()
 
+    def folders_to_sync(self) -> list[str]:
+        self.calls.append("LIST")
+        return super().folders_to_sync()
+
     def status(self, folder: str):  # type: ignore[no-untyped-def]
         self.calls.append(f"STATUS {folder}")
         return super().status(folder)
@@ -195,3 +203,101 @@ def test_a_long_pass_gives_its_frozen_objects_back(
         summary = sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=4)
     assert summary.new == len(SAMPLES) and frozen and min(frozen) > 0  # froze after batches
     assert gc.get_freeze_count() == 0  # and nothing stays frozen after the pass
+
+
+# -- every folder that can hold a reply (issue 10) ----------------------------------------
+
+ME = OWNER[1]
+
+
+def _deliver(root: Path, folder: str, raw: bytes, flags: str = "S") -> None:
+    box = mailbox.Maildir(root, create=True)
+    target = box if folder == "INBOX" else (
+        box.get_folder(folder) if folder in box.list_folders() else box.add_folder(folder))
+    message = mailbox.MaildirMessage(raw)
+    message.set_subdir("cur")
+    message.set_flags(flags)
+    target.add(message)
+
+
+def _folders(root: Path, *names: str) -> None:
+    box = mailbox.Maildir(root, create=True)
+    for name in names:
+        box.add_folder(name)
+
+
+def _loop_status(store_path: Path, contact: str) -> tuple[str, int]:
+    with open_store(store_path) as store:
+        records = store.all_messages()
+    (loop,) = [lp for lp in derive_loops(records, DEMO_OWNER, NOW).loops if lp.contact == contact]
+    return loop.status.value, loop.touches
+
+
+def test_maildir_reads_every_folder_but_trash_junk_and_drafts(tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    # as Dovecot and offlineimap keep them on disk: names in modified UTF-7
+    _folders(root, "Gesendete Elemente", "Entw&APw-rfe", "Papierkorb", "Papierkorb.2025", "Spam",
+             "Archiv", "Kunden.Acme")
+    source = MaildirMailbox("owner", root)
+    assert source.folders() == {"inbox": "INBOX", "sent": "Gesendete Elemente",
+                                "drafts": "Entw&APw-rfe"}
+    assert source.folders_to_sync() == ["INBOX", "Gesendete Elemente", "Archiv", "Kunden.Acme"]
+    only = MaildirMailbox("owner", root, choice=FolderChoice(("Kunden.*",), ("Archiv",)))
+    assert only.folders_to_sync() == ["INBOX", "Gesendete Elemente", "Kunden.Acme"]
+
+
+def test_maildir_without_a_sent_folder_is_a_config_error(tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    _folders(root, "Ausgang", "Drafts")
+    with pytest.raises(ConfigError) as caught:
+        MaildirMailbox("owner", root).folders_to_sync()
+    assert "[maildir].sent_folder" in str(caught.value) and "'Ausgang'" in str(caught.value)
+    assert MaildirMailbox("owner", root, "Ausgang").folders_to_sync() == ["INBOX", "Ausgang"]
+    with pytest.raises(ConfigError, match=r"\[maildir\]\.sent_folder to one of: Ausgang"):
+        MaildirMailbox("owner", root, "Gesendet").folders()
+
+
+def test_maildir_flags_read_as_imap_flags(tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    _folders(root, "Sent")
+    _deliver(root, "INBOX", _mail("ann@acme.example", ME, "flags"), flags="DFRS")
+    (message,) = [m for b in MaildirMailbox("owner", root).fetch_headers("INBOX", 0) for m in b]
+    assert message.flags == ("\\Answered", "\\Draft", "\\Flagged", "\\Seen")
+
+
+def test_a_reply_filed_into_a_customer_folder_closes_the_loop(tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    _folders(root, "Sent", "Drafts", "Trash", "Kunden.Acme")
+    quote = (f"From: {ME}\nTo: ann@acme.example\nSubject: Quote: 40 chairs\n"
+             "Date: Mon, 2 Mar 2026 10:00:00 +0000\nMessage-ID: <q1@reyes.example>\n\n"
+             "Our price: EUR 4,000 total.\n").encode()
+    answer = ("From: ann@acme.example\nTo: " + ME + "\nSubject: Re: Quote: 40 chairs\n"
+              "Date: Tue, 3 Mar 2026 10:00:00 +0000\nMessage-ID: <re-q1@acme.example>\n"
+              "In-Reply-To: <q1@reyes.example>\n\nThanks, we take them.\n").encode()
+    _deliver(root, "Sent", quote)
+    _deliver(root, "Trash", answer)  # a deleted copy is no answer
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", root)], store, DEMO_OWNER)
+    assert (summary.new, summary.folders) == (1, 3)  # INBOX, Sent, Kunden.Acme
+    assert _loop_status(tmp_path / "s.json", "ann@acme.example") == ("awaiting_reply", 1)
+    _deliver(root, "Kunden.Acme", answer)
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", root)], store, DEMO_OWNER)
+    assert summary.new == 1
+    assert _loop_status(tmp_path / "s.json", "ann@acme.example")[0] == "replied"
+
+
+def test_a_draft_kept_in_a_normal_folder_is_no_touch(tmp_path: Path) -> None:
+    root = tmp_path / "mail"
+    _folders(root, "Sent", "Drafts", "Kunden.Acme")
+    _deliver(root, "Sent", (f"From: {ME}\nTo: ann@acme.example\nSubject: Quote: 40 chairs\n"
+                            "Date: Mon, 2 Mar 2026 10:00:00 +0000\nMessage-ID: <q1@reyes.example>"
+                            "\n\nOur price: EUR 4,000 total.\n").encode())
+    _deliver(root, "Kunden.Acme", (f"From: {ME}\nTo: ann@acme.example\nSubject: Re: Quote\n"
+                                   "Date: Thu, 5 Mar 2026 10:00:00 +0000\nMessage-ID: <d@r.example>"
+                                   "\nIn-Reply-To: <q1@reyes.example>\n\nAny news?\n").encode(),
+             flags="DS")
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", root)], store, DEMO_OWNER)
+    assert summary.new == 1
+    assert _loop_status(tmp_path / "s.json", "ann@acme.example") == ("awaiting_reply", 1)

@@ -22,21 +22,31 @@ def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:
         problems.append(str(err))
         emit(f"problem: {err}")
         return problems
+    section = "maildir" if config.maildir is not None else "imap"
     for source in sources:
-        problems += _check_source(source, emit)
+        problems += _check_source(source, section, emit)
     emit("all checks passed" if not problems else f"{len(problems)} problem(s) found")
     return problems
 
 
-def _check_source(source: Mailbox, emit: Callable[[str], None]) -> list[str]:
+def _check_source(source: Mailbox, section: str, emit: Callable[[str], None]) -> list[str]:
+    """Login, roles, the folders a sync reads; only the owner's mailbox needs Sent and Drafts."""
     name = getattr(source, "name", "mailbox")
+    problems: list[str] = []
     try:
         roles = source.folders()
         emit(f"ok: {name}: reachable, login works")
         for role in (INBOX, SENT, DRAFTS):
             if role in roles:
                 emit(f"ok: {name}: {role} folder is {roles[role]!r}")
-        missing = [r for r in (SENT, DRAFTS) if r not in roles]
+        if name == "owner" and DRAFTS not in roles:
+            problems.append(f"{name}: no drafts folder found by SPECIAL-USE or common name; "
+                            f"set [{section}].drafts_folder")
+        try:
+            read = source.folders_to_sync()
+            emit(f"ok: {name}: sync reads {len(read)} folder(s): {', '.join(map(repr, read))}")
+        except ConfigError as err:  # the owner's mailbox without a Sent folder
+            problems.insert(0, f"{name}: {err}")
         capabilities = getattr(source, "capabilities", None)
         if capabilities is not None:
             emit(f"ok: {name}: server capabilities: {' '.join(sorted(capabilities()))}")
@@ -45,10 +55,6 @@ def _check_source(source: Mailbox, emit: Callable[[str], None]) -> list[str]:
         return [str(err)]
     finally:
         source.close()
-    problems = []
-    for role in missing:
-        text = (f"{name}: no {role} folder found by SPECIAL-USE or common name; "
-                f"set [imap].{role}_folder")
+    for text in problems:
         emit(f"problem: {text}")
-        problems.append(text)
     return problems

@@ -32,7 +32,7 @@ from inboxfollow.mail.record import build_record, peek_message_id, trust_problem
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
 from inboxfollow.rules.automatic import classify, needs_text
 from inboxfollow.sources.imap.bodystructure import with_parts
-from inboxfollow.sources.mailbox import INBOX_NAME, SENT, Mailbox
+from inboxfollow.sources.mailbox import INBOX_NAME, Mailbox
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)
@@ -97,17 +97,20 @@ class _Done(Future[list[Outcome]]):
 
 
 def sync_folders(mailbox: Mailbox) -> Iterator[str]:
-    """INBOX, then the folders found by listing them (Sent).
+    """INBOX, then the other folders that can hold the owner's mail, from one listing:
+    Sent, archives and the folders rules or the owner file replies into (the source
+    leaves out trash, junk, drafts and, beside an All Mail folder, labels).
 
     INBOX needs no listing, and is checked first: once a session has listed its
     folders, Dovecot (Maildir, with its mailbox list index) answers STATUS of INBOX
     by reading the whole folder, 8 ms at 16,000 messages against 0.5 ms before the
     LIST; a no-change poll should cost the same whatever the size of the mailbox.
+    The listing raises a ConfigError when the owner's mailbox has no Sent folder.
     """
     yield INBOX_NAME
-    sent = mailbox.folders().get(SENT)
-    if sent and sent.upper() != INBOX_NAME:
-        yield sent
+    for folder in mailbox.folders_to_sync():
+        if folder.upper() != INBOX_NAME:
+            yield folder
 
 
 def sync(
@@ -240,6 +243,9 @@ class _FolderSync:
         fresh: list[FetchedMessage] = []
         seen_again: dict[str, list[Location]] = {}
         for message in fetched:
+            if is_draft(message):  # not sent (yet): Gmail's All Mail holds drafts too
+                self.summary.drafts += 1
+                continue
             known = peek_message_id(message.raw)
             if known and self.store.has_message(known) and not self.store.replaceable(known):
                 seen_again.setdefault(known, []).append(message.location)
@@ -329,6 +335,11 @@ _MACHINE = re.compile(
     rb"|return-path:[ \t]*<>|content-type:[ \t]*multipart/report)",
     re.IGNORECASE | re.MULTILINE,
 )
+
+
+def is_draft(message: FetchedMessage) -> bool:
+    """Flagged \\Draft, in any folder: a message the owner has not sent is never a touch."""
+    return any(flag.lower() == "\\draft" for flag in message.flags)
 
 
 def _text_likely_needed(header: bytes, owner: Owner) -> bool:

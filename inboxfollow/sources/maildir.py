@@ -4,11 +4,13 @@ For owners who keep their mail locally (mbsync, offlineimap) and for the
 embedded demo. Maildir has no UIDs, so each message gets one derived from its
 delivery stamp (the seconds and microseconds at the front of its file name):
 new deliveries sort after old ones, and the same file keeps its UID when its
-flags change.
+flags change. Folders are Maildir++ ones (".Sent", ".Kunden.Acme"); their roles and
+the folders a sync reads follow the names, as for an IMAP server without SPECIAL-USE.
 """
 
 from __future__ import annotations
 
+import base64
 import email.header
 import email.parser
 import email.policy
@@ -19,15 +21,26 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inboxfollow.errors import MailServerError
+from inboxfollow.errors import ConfigError, MailServerError
 from inboxfollow.mail.body import derive_parts
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
-from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, TEXT_PREFIX_BYTES
+from inboxfollow.sources.mailbox import (
+    DRAFTS,
+    INBOX,
+    INBOX_NAME,
+    SENT,
+    TEXT_PREFIX_BYTES,
+    Folder,
+    FolderChoice,
+    find_role,
+    no_sent_folder,
+    plan_folders,
+)
 
 LOG = logging.getLogger(__name__)
 
-SENT_NAMES = ("Sent", "Sent Items", "Sent Messages", "Sent Mail")
-DRAFTS_NAMES = ("Drafts", "Draft")
+# Maildir's flag letters as IMAP names (the other letters are Dovecot keywords, by index).
+FLAGS = {"D": "\\Draft", "S": "\\Seen", "F": "\\Flagged", "R": "\\Answered", "T": "\\Deleted"}
 _STAMP = re.compile(rb"^(\d+)\.[^.]*?M(\d+)")
 _HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
 UIDVALIDITY = 1
@@ -45,11 +58,18 @@ class MaildirMailbox:
     """The Mailbox role over a Maildir++ folder tree."""
 
     def __init__(
-        self, name: str, path: Path, sent_folder: str = "", drafts_folder: str = ""
+        self,
+        name: str,
+        path: Path,
+        sent_folder: str = "",
+        drafts_folder: str = "",
+        *,
+        choice: FolderChoice | None = None,
     ) -> None:
         self.name = name
         self.path = Path(path)
         self._overrides = {SENT: sent_folder, DRAFTS: drafts_folder}
+        self.choice = choice if choice is not None else FolderChoice()
 
     def _root(self) -> mailbox.Maildir:
         if not (self.path / "cur").is_dir():
@@ -68,23 +88,38 @@ class MaildirMailbox:
         except mailbox.NoSuchMailboxError as err:
             raise MailServerError(f"Maildir folder {folder!r} does not exist") from err
 
+    def _listed(self) -> list[Folder]:
+        return [Folder(name, ".", frozenset(), decode_folder_name(name))
+                for name in sorted(self._root().list_folders())]
+
     def folders(self) -> dict[str, str]:
-        names = set(self._root().list_folders())
-        roles = {INBOX: "INBOX"}
-        for role, choices in ((SENT, SENT_NAMES), (DRAFTS, DRAFTS_NAMES)):
+        return self._roles(self._listed())
+
+    def _roles(self, folders: list[Folder]) -> dict[str, str]:
+        names = {folder.name for folder in folders}
+        roles = {INBOX: INBOX_NAME}
+        for role in (SENT, DRAFTS):
             wanted = self._overrides[role]
-            if wanted:
-                if wanted not in names:
-                    raise MailServerError(
-                        f"Maildir folder {wanted!r} does not exist",
-                        f"check [maildir].{role}_folder",
-                    )
-                roles[role] = wanted
-                continue
-            found = next((n for n in choices if n in names), None)
+            if wanted and wanted not in names:
+                raise ConfigError(
+                    f"Maildir folder {wanted!r} (configured for {role}) does not exist in "
+                    f"{self.path}",
+                    f"set [maildir].{role}_folder to one of: " + ", ".join(sorted(names)),
+                )
+            found = wanted or find_role(folders, role)
             if found:
                 roles[role] = found
         return roles
+
+    def folders_to_sync(self) -> list[str]:
+        folders = self._listed()
+        roles = self._roles(folders)
+        if self.choice.needs_sent and SENT not in roles:
+            raise no_sent_folder(self.name, folders, "[maildir].sent_folder")
+        plan = plan_folders(folders, roles, self.choice)
+        for folder, why in plan.left_out:
+            LOG.debug("%s: not reading %s: %s", self.name, folder, why)
+        return list(plan.read)
 
     def _index(self, folder: str) -> tuple[mailbox.Maildir, list[tuple[int, str]]]:
         box = self._folder(folder)
@@ -134,7 +169,8 @@ class MaildirMailbox:
         except Exception:
             LOG.debug("MIME structure of %s unreadable", path.name, exc_info=True)
             parts = ()
-        flags = tuple(sorted(path.name.rsplit(":2,", 1)[1])) if ":2," in path.name else ()
+        letters = path.name.rsplit(":2,", 1)[1] if ":2," in path.name else ""
+        flags = tuple(sorted(FLAGS[letter] for letter in set(letters) if letter in FLAGS))
         return FetchedMessage(
             location=Location(self.name, folder, UIDVALIDITY, uid),
             raw=header,
@@ -223,7 +259,25 @@ class MaildirMailbox:
 
 
 def _maildir_flag(flag: str) -> str:
-    return {"\\Draft": "D", "\\Seen": "S", "\\Flagged": "F", "\\Answered": "R"}.get(flag, "")
+    return next((letter for letter, name in FLAGS.items() if name == flag), "")
+
+
+def decode_folder_name(name: str) -> str:
+    """A folder name as IMAP servers store it (modified UTF-7, RFC 3501 5.1.3) made readable:
+    Dovecot and offlineimap keep "Entwürfe" on disk as ".Entw&APw-rfe"."""
+    def piece(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if not code:
+            return "&"
+        try:
+            raw = base64.b64decode(code.replace(",", "/") + "=" * (-len(code) % 4))
+            return raw.decode("utf-16-be")
+        except (ValueError, UnicodeDecodeError):
+            return match.group(0)
+    return _MUTF7.sub(piece, name)
+
+
+_MUTF7 = re.compile(r"&([A-Za-z0-9+,]*)-")
 
 
 def _file(box: mailbox.Maildir, key: str) -> Path:

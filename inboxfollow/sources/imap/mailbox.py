@@ -2,8 +2,8 @@
 
 `ImapMailbox` speaks the `Mailbox` role; its `ImapConnection` connects lazily,
 verifies TLS certificates and survives dropped connections (every operation
-is retried after a reconnect). Folders are found by `folders.resolve_folders`,
-FETCH data is read by `fetch`.
+is retried after a reconnect). Roles and the folders to sync are read from one
+LIST by `folders`, FETCH data by `fetch`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from inboxfollow.sources.imap.fetch import (
     text,
     texts,
 )
-from inboxfollow.sources.imap.folders import resolve_folders
-from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES
+from inboxfollow.sources.imap.folders import plan_sync, resolve_folders
+from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES, FolderChoice
 
 LOG = logging.getLogger(__name__)
 
@@ -46,9 +46,11 @@ class ImapMailbox:
         name: str = "owner",
         *,
         sleep: Callable[[float], None] = time.sleep,
+        choice: FolderChoice | None = None,
     ) -> None:
         self.settings = settings
         self.name = name
+        self.choice = choice if choice is not None else FolderChoice()
         self._conn = ImapConnection(settings, name, sleep)
 
     # -- the Mailbox role -------------------------------------------------
@@ -62,6 +64,13 @@ class ImapMailbox:
     def folders(self) -> dict[str, str]:
         listing = self._conn.run("LIST", lambda c: c.list_folders())
         return resolve_folders(listing, self.settings.folder_overrides, self.name)
+
+    def folders_to_sync(self) -> list[str]:
+        listing = self._conn.run("LIST", lambda c: c.list_folders())
+        plan = plan_sync(listing, self.settings.folder_overrides, self.choice, self.name)
+        for folder, why in plan.left_out:
+            LOG.debug("%s: not reading %s: %s", self.name, folder, why)
+        return list(plan.read)
 
     def status(self, folder: str) -> FolderStatus:
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
