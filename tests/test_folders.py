@@ -11,10 +11,7 @@ from imapclient.imap_utf7 import decode as decode_utf7
 from imapclient.response_parser import parse_response
 
 from inboxfollow.errors import ConfigError
-from inboxfollow.sources.imap.folders import listed_folders, plan_sync, resolve_folders
-from inboxfollow.sources.mailbox import (
-    DRAFTS,
-    SENT,
+from inboxfollow.sources.folder_plan import (
     Folder,
     FolderChoice,
     bare_name,
@@ -22,6 +19,8 @@ from inboxfollow.sources.mailbox import (
     matches,
     plan_folders,
 )
+from inboxfollow.sources.imap.folders import listed_folders, plan_sync, resolve_folders
+from inboxfollow.sources.mailbox import DRAFTS, SENT
 from inboxfollow.sources.maildir import decode_folder_name
 
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from inboxfollow.errors import ConfigError
+from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
-from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, FolderChoice
+from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT
 from tests.dovecot import DovecotServer, ImapAccount, new_account
 from tests.mailgen import (
     ME,

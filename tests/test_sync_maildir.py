@@ -16,7 +16,7 @@ from inboxfollow.errors import ConfigError
 from inboxfollow.model import FetchedMessage, Owner
 from inboxfollow.rules.contacts import all_touches
 from inboxfollow.rules.loops import derive_loops
-from inboxfollow.sources.mailbox import FolderChoice
+from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.maildir import MaildirMailbox
 from inboxfollow.store import open_store
 

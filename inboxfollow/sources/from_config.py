@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from inboxfollow.config import Config, ImapConfig
 from inboxfollow.errors import ConfigError
+from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.imap import ImapMailbox, ImapSettings
-from inboxfollow.sources.mailbox import DRAFTS, SENT, FolderChoice, Mailbox
+from inboxfollow.sources.mailbox import DRAFTS, SENT, Mailbox
 from inboxfollow.sources.maildir import MaildirMailbox
 
 

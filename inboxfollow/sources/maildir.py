@@ -24,18 +24,14 @@ from pathlib import Path
 from inboxfollow.errors import ConfigError, MailServerError
 from inboxfollow.mail.body import derive_parts
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
-from inboxfollow.sources.mailbox import (
-    DRAFTS,
-    INBOX,
-    INBOX_NAME,
-    SENT,
-    TEXT_PREFIX_BYTES,
+from inboxfollow.sources.folder_plan import (
     Folder,
     FolderChoice,
     find_role,
     no_sent_folder,
     plan_folders,
 )
+from inboxfollow.sources.mailbox import DRAFTS, INBOX, INBOX_NAME, SENT, TEXT_PREFIX_BYTES
 
 LOG = logging.getLogger(__name__)
 

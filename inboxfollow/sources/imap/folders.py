@@ -11,12 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from inboxfollow.errors import ConfigError
-from inboxfollow.sources.imap.fetch import text
-from inboxfollow.sources.mailbox import (
-    DRAFTS,
-    INBOX,
-    INBOX_NAME,
-    SENT,
+from inboxfollow.sources.folder_plan import (
     Folder,
     FolderChoice,
     FolderPlan,
@@ -24,6 +19,8 @@ from inboxfollow.sources.mailbox import (
     no_sent_folder,
     plan_folders,
 )
+from inboxfollow.sources.imap.fetch import text
+from inboxfollow.sources.mailbox import DRAFTS, INBOX, INBOX_NAME, SENT
 
 ROLES = (INBOX, SENT, DRAFTS)
 Listing = Iterable[tuple[Sequence[bytes], Any, Any]]  # imapclient's list_folders()

@@ -19,6 +19,7 @@ from imapclient import IMAPClient
 
 from inboxfollow.errors import MailServerError
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
+from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.imap.connection import ImapConnection, ImapSettings
 from inboxfollow.sources.imap.fetch import (
     appenduids,
@@ -30,7 +31,7 @@ from inboxfollow.sources.imap.fetch import (
     texts,
 )
 from inboxfollow.sources.imap.folders import plan_sync, resolve_folders
-from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES, FolderChoice
+from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES
 
 LOG = logging.getLogger(__name__)
 
