@@ -27,7 +27,7 @@ from inboxfollow.model import Checkpoint, Location
 
 LOG = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: message records say what their kind rests on ("evidence")
 HUMAN = "human"  # the kind of a stored record that is a person's mail
 
 
@@ -139,6 +139,12 @@ class Store:
     def _check_schema(self) -> None:
         version = self.get_meta("schema_version")
         if version is None:
+            self.set_meta("schema_version", SCHEMA_VERSION)
+        elif version < SCHEMA_VERSION:
+            for upgrade in _UPGRADES[version - 1:]:
+                upgrade(self)
+            LOG.info("store %s upgraded from schema %s to %s", self.path, version,
+                     SCHEMA_VERSION)
             self.set_meta("schema_version", SCHEMA_VERSION)
         elif version > SCHEMA_VERSION:
             raise StoreError(
@@ -257,6 +263,20 @@ class Store:
     @property
     def dirty(self) -> bool:
         return self._storage.dirty
+
+
+def _v1_to_v2(store: Store) -> None:
+    """Version 1 did not keep what a message's kind rests on. Its rules never doubted a
+    verdict, so every old record keeps being read as judged by its headers."""
+
+    def add(doc: MutableMapping[str, Any]) -> None:
+        doc.setdefault("evidence", "headers")
+
+    store.messages.update(add)
+
+
+# _UPGRADES[n - 1] turns a version n store into version n + 1.
+_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2]
 
 
 def _add_locations(known: dict[str, list[Location]]) -> Callable[[MutableMapping[str, Any]], None]:

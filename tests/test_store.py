@@ -94,6 +94,51 @@ def test_newer_schema_is_refused(tmp_path: Path) -> None:
             pass
 
 
+# A store as version 1 wrote it: message records without "evidence".
+V1_STORE = {
+    "meta": {"1": {"schema_version": 1, "digest_last_sent": "2026-03-02T09:00:00+01:00"}},
+    "messages": {
+        "1": {"key": "<q@shop.example>", "message_id": "<q@shop.example>",
+              "subject": "Quote: oak shelves", "sender": ["Dana", "dana@shop.example"],
+              "to": [["Ann", "ann@acme.example"]], "cc": [], "date": "2026-03-02T09:00:00+00:00",
+              "date_source": "header", "direction": "out", "kind": "human",
+              "reason": "no automatic or list signal", "in_reply_to": [], "references": [],
+              "attachments": [], "content_types": ["text/plain"], "text": "EUR 900",
+              "bounce_text": "", "headers": {}, "defects": [], "size": 900,
+              "locations": [["owner", "Sent", 7, 1]]},
+        "2": {"key": "<ooo@acme.example>", "message_id": "<ooo@acme.example>",
+              "subject": "Automatic reply: Quote", "sender": ["Ann", "ann@acme.example"],
+              "to": [["Dana", "dana@shop.example"]], "cc": [],
+              "date": "2026-03-02T10:00:00+00:00", "date_source": "header", "direction": "in",
+              "kind": "auto_reply", "reason": "auto-reply subject", "in_reply_to": [],
+              "references": [], "attachments": [], "content_types": ["text/plain"], "text": "",
+              "bounce_text": "", "headers": {}, "defects": [], "size": 700,
+              "locations": [["owner", "INBOX", 7, 1]]},
+    },
+    "checkpoints": {"1": {"mailbox": "owner", "folder": "INBOX", "uidvalidity": 7,
+                          "last_uid": 1}},
+    "drafts": {}, "overrides": {}, "set_aside": {},
+}
+
+
+def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(V1_STORE))
+    with open_store(path) as store:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 2
+        assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
+            "<q@shop.example>": "headers", "<ooo@acme.example>": "headers"}
+        assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
+        assert store.get_meta("digest_last_sent") == "2026-03-02T09:00:00+01:00"
+        assert store.replaceable("<ooo@acme.example>")
+        store.commit()
+    data = json.loads(path.read_text())
+    assert data["meta"]["1"]["schema_version"] == 2
+    assert all(doc["evidence"] == "headers" for doc in data["messages"].values())
+    with open_store(path, readonly=True) as store:  # and opens as it is from then on
+        assert len(store.all_messages()) == 2
+
+
 def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     with open_store(path) as store:

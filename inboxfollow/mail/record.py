@@ -87,6 +87,9 @@ def build_record(
         "direction": direction.value,
         "kind": verdict.kind.value,
         "reason": verdict.reason,
+        # what the kind rests on: "headers" (or the MIME structure), or only "wording"
+        # (the subject or the text), which a quote's thread may overrule
+        "evidence": "headers" if verdict.by_headers else "wording",
         "in_reply_to": list(parsed.in_reply_to),
         "references": list(parsed.references),
         "attachments": [p.filename for p in parsed.parts if p.filename],
