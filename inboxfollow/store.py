@@ -4,7 +4,9 @@ TinyDB rewrites its whole file on every write and is neither crash-safe nor
 multi-process-safe as shipped. Here its storage keeps the data in memory and
 `commit()` writes it once per cycle to a temp file, fsyncs and renames it over
 the old file, so a crash leaves either the old or the new state, never half.
-A lock file keeps a second process out.
+Nothing is written when nothing changed: setting a fact or a checkpoint to the
+value it has is no change. A lock file keeps a second process out; whoever takes
+it removes the temp files of a write that a crash interrupted.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import fcntl
 import json
 import logging
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager, nullcontext
+from copy import deepcopy
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +43,7 @@ class AtomicJSONStorage(Storage):
         self.readonly = readonly
         self._data: dict[str, Any] | None = _load_json(self.path)
         self.dirty = False
+        self.revision = 0  # changes since loading
 
     def read(self) -> dict[str, Any] | None:
         return self._data
@@ -46,6 +51,7 @@ class AtomicJSONStorage(Storage):
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         self._data = data
         self.dirty = True
+        self.revision += 1
 
     def flush(self) -> None:
         if not self.dirty or self._data is None:
@@ -112,6 +118,20 @@ def _replace_atomically(path: Path, pieces: Iterable[str]) -> None:
         os.close(dir_fd)
 
 
+def _remove_leftover_temp_files(path: Path) -> None:
+    """Remove what a write killed half way left beside the store (the caller holds the
+    lock, so no living writer owns one): only the names `_replace_atomically` makes
+    (mkstemp's: the prefix, eight of [a-z0-9_], the suffix), never a link."""
+    own = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
+    try:
+        for temp in [p for p in path.parent.iterdir() if own.fullmatch(p.name)]:
+            if temp.is_file() and not temp.is_symlink():
+                LOG.info("removing %s, left by an interrupted write", temp)
+                temp.unlink()
+    except OSError as err:  # never a reason not to run
+        LOG.warning("leftover temp files beside %s not removed: %s", path, err)
+
+
 class Store:
     """Messages, checkpoints and small facts, in one TinyDB file."""
 
@@ -155,11 +175,16 @@ class Store:
 
     # ---- small facts -------------------------------------------------
     def get_meta(self, name: str, default: Any = None) -> Any:
+        """A copy: changing it changes nothing until `set_meta`."""
         doc = self._meta.get(doc_id=1)
-        return default if doc is None else doc.get(name, default)
+        return default if doc is None else deepcopy(doc.get(name, default))
 
     def set_meta(self, name: str, value: Any) -> None:
-        if self._meta.contains(doc_id=1):
+        """Keep a copy of `value`; the same value again is no change (nothing to write)."""
+        doc, value = self._meta.get(doc_id=1), deepcopy(value)
+        if doc is not None and name in doc and doc[name] == value:
+            return
+        if doc is not None:
             self._meta.update({name: value}, doc_ids=[1])
         else:
             self._meta.insert({name: value})
@@ -174,10 +199,12 @@ class Store:
     def set_checkpoint(self, cp: Checkpoint) -> None:
         fields = {"mailbox": cp.mailbox, "folder": cp.folder,
                   "uidvalidity": cp.uidvalidity, "last_uid": cp.last_uid}
-        ids = [d.doc_id for d in self._checkpoints.all()
-               if d["mailbox"] == cp.mailbox and d["folder"] == cp.folder]
-        if ids:
-            self._checkpoints.update(fields, doc_ids=ids)
+        docs = [d for d in self._checkpoints.all()
+                if d["mailbox"] == cp.mailbox and d["folder"] == cp.folder]
+        if docs and all(d == fields for d in docs):
+            return  # where it was: no change
+        if docs:
+            self._checkpoints.update(fields, doc_ids=[d.doc_id for d in docs])
         else:
             self._checkpoints.insert(fields)
 
@@ -263,6 +290,11 @@ class Store:
     @property
     def dirty(self) -> bool:
         return self._storage.dirty
+
+    @property
+    def revision(self) -> int:
+        """Counts changes since loading: a job that changed nothing leaves it as it was."""
+        return self._storage.revision
 
 
 def _v1_to_v2(store: Store) -> None:
@@ -362,6 +394,7 @@ def _lock(path: Path) -> Iterator[None]:
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
+        _remove_leftover_temp_files(path)
         yield
     finally:
         handle.close()

@@ -5,6 +5,11 @@ last ran, which is kept in the store (slots.py), so a restart neither repeats
 nor skips a job and a machine that slept catches up once. Every job is
 guarded: an exception is logged with its cause and the loop goes on. SIGTERM
 and SIGINT let the current job finish its write, then the loop ends.
+
+A cycle that changes nothing writes nothing. A timed job's run is always
+recorded (that is what keeps its slot); an interval job's run (sync) only when
+it changed the store or the store is written anyway. Otherwise it is kept in
+memory, so after a restart a quiet sync may run once more, which costs a poll.
 """
 
 from __future__ import annotations
@@ -44,6 +49,13 @@ class Job:
         if self.slot is not None:
             return self.slot.is_due(last_run, now)
         return interval_due(last_run, now, self.every_minutes)
+
+
+def _save(store: Store, runs: dict[str, str], record: bool) -> None:
+    """Commit; the runs go into the store when `record` says so or when it is written anyway."""
+    if record or store.dirty:
+        store.set_meta("job_runs", runs)
+    store.commit()
 
 
 @dataclass
@@ -88,9 +100,10 @@ class Daemon:
         return lines
 
     def _run_jobs(self, store: Store, now: datetime) -> list[str]:
-        runs = dict(store.get_meta("job_runs", {}))
+        runs = self._known_runs(store)
         if "installed_at" not in runs:
             runs["installed_at"] = now.isoformat()
+            store.set_meta("job_runs", runs)  # once per store: the digest waits from here
         lines = []
         for job in self.jobs:
             if self.stopping():
@@ -99,16 +112,24 @@ class Daemon:
             last_run = datetime.fromisoformat(last) if last else None
             if not job.is_due(last_run, now) or self._backing_off(job, now):
                 continue
+            revision = store.revision
             line = self._guarded(job, store, now)
             if line is not None:
                 runs[job.name] = now.isoformat()
                 lines.append(f"{job.name}: {line}")
-            store.set_meta("job_runs", runs)
-            store.commit()
-        store.set_meta("job_runs", runs)
-        store.commit()
+            changed = store.revision != revision
+            _save(store, runs, line is not None and (job.slot is not None or changed))
+        _save(store, runs, False)
         self.runs = runs
         return lines
+
+    def _known_runs(self, store: Store) -> dict[str, str]:
+        """The runs kept in the store, with the later ones this process only remembers."""
+        runs: dict[str, str] = store.get_meta("job_runs", {})
+        for name, at in (self.runs or {}).items():
+            if name not in runs or datetime.fromisoformat(at) > datetime.fromisoformat(runs[name]):
+                runs[name] = at
+        return runs
 
     def _backing_off(self, job: Job, now: datetime) -> bool:
         failed = self.failed_at.get(job.name)

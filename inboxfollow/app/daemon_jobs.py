@@ -38,7 +38,7 @@ def sync_job(config: Config) -> JobFunc:
         sources = open_mailboxes(config)
         try:
             summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
-            withdrawn = withdraw_answered(config, store, sources[0], now)
+            withdrawn = withdraw_answered(config, store, sources[0], now) if summary.new else []
         finally:
             for source in sources:
                 source.close()

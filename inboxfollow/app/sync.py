@@ -17,7 +17,9 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import re
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
 from typing import Any
 
 from inboxfollow.mail.parse import parse_message
@@ -147,7 +150,9 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
         # the fork server imports the judging code once; each folder's worker then starts
         # in 10 ms instead of 100 ms (only takes effect before the fork server starts)
         context.set_forkserver_preload(["inboxfollow.app.sync"])
-        pool = ProcessPoolExecutor(WORKERS, mp_context=context)
+        lifeline, held_here = context.Pipe(duplex=False)
+        pool = ProcessPoolExecutor(WORKERS, mp_context=context,
+                                   initializer=_exit_with_parent, initargs=(lifeline,))
     except (OSError, ValueError) as err:
         LOG.info("judging in this process: no worker process (%s)", err)
         yield None
@@ -156,6 +161,29 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        held_here.close()
+        lifeline.close()
+
+
+def _exit_with_parent(lifeline: Connection) -> None:
+    """In the worker: exit as soon as the process that started it is gone, however it died.
+
+    The worker is the fork server's child, not this process's, so neither its parent
+    pid nor PR_SET_PDEATHSIG tells; and it holds its own task queue's writing end, so
+    that queue never ends. Only the syncing process holds the writing end of
+    `lifeline`: the kernel closes it when that process dies (SIGKILL included), the
+    read below ends, and the worker goes. The fork server exits once no process holds
+    its pipe (the worker did) and the resource tracker once no process holds its own.
+    """
+
+    def watch() -> None:
+        try:
+            lifeline.recv_bytes()
+        except (EOFError, OSError):
+            pass
+        os._exit(1)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
 @dataclass
