@@ -196,11 +196,24 @@ def scenarios() -> dict[str, Scenario]:
             "outlook", 10, ZOE, [ME], "AW: Angebot - Abwesenheit am Montag, sonst ok", 6,
             "Passt so, bitte ab Dienstag liefern.", lang="de", reply_to=[q_de_id],
             quoted=QUOTE_TEXT["de"]))], [(ZOE[1], "replied", 1)])
-    s["outlook de: an auto-reply compound subject is no answer"] = Scenario(
+    s["outlook de: Exchange's out-of-office in the thread is no answer"] = Scenario(
         "outlook", "de", [Mail(q_de, "Sent"), Mail(write(
-            "outlook", 11, ZOE, [ME], "Abwesenheitsnotiz: Angebot Küchenfronten", 1,
-            "Ich bin bis 16.03. nicht im Büro.", lang="de", reply_to=[q_de_id]))],
+            "outlook", 11, ZOE, [ME], "Automatische Antwort: Angebot Küchenfronten", 1,
+            "Ich bin bis 16.03. nicht im Büro.", lang="de", reply_to=[q_de_id],
+            headers=[("Auto-Submitted", "auto-generated"),
+                     ("X-Auto-Response-Suppress", "All")]))],
         [(ZOE[1], "awaiting_reply", 1)])
+    s["outlook de: an auto-reply compound subject outside the thread is no answer"] = Scenario(
+        "outlook", "de", [Mail(q_de, "Sent"), Mail(write(
+            "outlook", 35, ZOE, [ME], "Abwesenheitsnotiz: Angebot Küchenfronten", 1,
+            "Ich bin bis 16.03. nicht im Büro.", lang="de"))],
+        [(ZOE[1], "awaiting_reply", 1)])
+    s["outlook de: in the thread, only the subject looks automatic: when in doubt, human"] = (
+        Scenario("outlook", "de", [Mail(q_de, "Sent"), Mail(write(
+            "outlook", 36, ZOE, [ME], "Abwesenheitsnotiz: Angebot Küchenfronten", 3,
+            "Bin ab Montag weg - das Angebot passt, bitte liefern.", lang="de",
+            reply_to=[q_de_id], quoted=QUOTE_TEXT["de"]))],
+            [(ZOE[1], "replied", 1)]))
     s["outlook de: her boss answers from the group's other domain in the thread"] = Scenario(
         "outlook", "de", [Mail(q_de, "Sent"), Mail(write(
             "outlook", 12, ZOE_BOSS, [ME], "AW: Angebot Küchenfronten", 20,

@@ -65,6 +65,18 @@ CASES = {
     "an out-of-office in the thread is no answer": (
         [QUOTE, msg("r", ANN, [ME], 1, "Automatic reply", kind="auto_reply", refs=("<q@x>",))],
         {"ann@acme.example": ("awaiting_reply", 1)}),
+    "an auto-reply by its headers in the thread is no answer": (
+        [QUOTE, msg("r", ANN, [ME], 1, "Abwesenheitsnotiz: Quote", kind="auto_reply",
+                    refs=("<q@x>",), evidence="headers")],
+        {"ann@acme.example": ("awaiting_reply", 1)}),
+    "in the thread, automatic by its wording alone: when in doubt, human": (
+        [QUOTE, msg("r", ANN, [ME], 1, "Re: Quote", kind="auto_reply", refs=("<q@x>",),
+                    evidence="wording")],
+        {"ann@acme.example": ("replied", 1)}),
+    "outside the thread, automatic by its wording alone is no answer": (
+        [QUOTE, msg("r", ANN, [ME], 1, "Automatic reply: Quote", kind="auto_reply",
+                    evidence="wording")],
+        {"ann@acme.example": ("awaiting_reply", 1)}),
     "a read receipt is no answer": (
         [QUOTE, msg("r", ANN, [ME], 1, "Read: Quote", kind="receipt", refs=("<q@x>",))],
         {"ann@acme.example": ("awaiting_reply", 1)}),

@@ -244,7 +244,12 @@ def _judgement(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) 
     when = record["date"][:10]
     if kind == Kind.BOUNCE.value:
         return _bounce(loop, record, in_thread)
-    if kind != Kind.HUMAN.value:
+    doubt = ""
+    if kind != Kind.HUMAN.value and in_thread and record.get("evidence") == "wording":
+        # only its subject or text made it automatic: in a quote's thread, when in doubt, human
+        doubt = (f" (its wording alone made it look {kind.replace('_', ' ')}: "
+                 f"{record['reason']}; in the quote's thread, when in doubt, human)")
+    elif kind != Kind.HUMAN.value:
         if in_thread or sender in loop.people:
             loop.notes.append(
                 f"{kind.replace('_', ' ')} from {sender or 'an unknown sender'} on {when} did "
@@ -258,9 +263,9 @@ def _judgement(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) 
     if verdict.outcome == ANSWER:
         loop.answer = record
         how = "in the thread" if in_thread else f"with a new subject {record['subject']!r}"
-        loop.answer_reason = f"answered on {when} {how}: {verdict.rule}"
+        loop.answer_reason = f"answered on {when} {how}: {verdict.rule}{doubt}"
         _join(loop, ids_of(record), run)
-        return f"answered the loop with {loop.contact} ({verdict.rule})"
+        return f"answered the loop with {loop.contact} ({verdict.rule}){doubt}"
     if verdict.outcome == OWNER_TOUCH:
         loop.outbound.append(record)
         _join(loop, ids_of(record), run)
