@@ -58,14 +58,15 @@ DSN = Part("message/delivery-status")
         ),
         ("From: postmaster@b.c\nSubject: Re: quote\n", (DSN,), Kind.BOUNCE),
         ("From: a@b.c\nX-Failed-Recipients: x@y.z\nSubject: hi\n", (), Kind.BOUNCE),
-        ("From: a@b.c\nSubject: Delivery Status Notification (Delay)\n", (), Kind.BOUNCE),
+        # a delay warning is neither a bounce nor an answer (issue 10, point 6)
+        ("From: a@b.c\nSubject: Delivery Status Notification (Delay)\n", (), Kind.AUTO_REPLY),
         ("From: a@b.c\nSubject: Mail delivery failed: returning message\n", (), Kind.BOUNCE),
         ("From: a@b.c\nSubject: Returned mail: see transcript\n", (), Kind.BOUNCE),
         (
             "From: Mail Delivery System <mailer-daemon@b.c>\nAuto-Submitted: auto-replied\n"
             "Subject: Warning: message delayed 24 hours\n",
             (),
-            Kind.BOUNCE,
+            Kind.AUTO_REPLY,
         ),
         (
             "From: a@b.c\nSubject: Read: quote\nContent-Type: multipart/report; "

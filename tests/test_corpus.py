@@ -26,7 +26,14 @@ LABELS = {
     "list": Kind.LIST,
     "human-reply": Kind.HUMAN,
 }
-MIN_AGREEMENT = 0.98
+# Where this project decides differently from the corpus's labels, on purpose (issue 10,
+# point 6): the corpus labels delay warnings (notes marked "DELAY ... transient", see its
+# SOURCES.md) and a delivered-notice as bounces; here only a failure is a bounce, and a
+# mail system's other notices are automatic mail that answers nothing (Kind.AUTO_REPLY).
+NOT_A_FAILURE = {
+    "bounce/sisimai__lhost-amazonses-12.eml": "SES notificationType Delivery, 250 2.6.0",
+}
+MIN_AGREEMENT = 189 / 191
 
 
 @dataclass(frozen=True)
@@ -83,16 +90,26 @@ def test_every_file_parses_both_ways(corpus: tuple[Path, list[Entry]]) -> None:
         parse_message(_fetched(header_block(raw)))
 
 
+def expected_kind(entry: Entry) -> Kind:
+    """The label's kind, except where this project decides differently on purpose."""
+    delay = "DELAY" in entry.note and "transient" in entry.note
+    if entry.expected == "bounce" and (delay or entry.file in NOT_A_FAILURE):
+        return Kind.AUTO_REPLY
+    return LABELS[entry.expected]
+
+
 def test_agreement_with_labels(outcomes: list[Outcome]) -> None:
     scored = [o for o in outcomes if o.entry.expected in LABELS]
-    wrong = [o for o in scored if o.kind is not LABELS[o.entry.expected]]
+    wrong = [o for o in scored if o.kind is not expected_kind(o.entry)]
+    as_labelled = sum(o.kind is LABELS[o.entry.expected] for o in scored)
     confusion = Counter((o.entry.expected, o.kind.value) for o in wrong)
     details = "\n".join(
         f"{o.entry.file}: {o.entry.expected} -> {o.kind} ({o.reason})" for o in wrong
     )
     agreement = 1 - len(wrong) / len(scored)
     print(
-        f"\ncorpus agreement {len(scored) - len(wrong)}/{len(scored)}; mistakes {dict(confusion)}"
+        f"\ncorpus agreement {len(scored) - len(wrong)}/{len(scored)} "
+        f"({as_labelled} with the labels as written); mistakes {dict(confusion)}"
     )
     print(details)
     assert agreement >= MIN_AGREEMENT, f"{len(wrong)} mistakes:\n{details}"
@@ -102,6 +119,15 @@ def test_no_human_reply_classified_automatic(outcomes: list[Outcome]) -> None:
     humans = [o for o in outcomes if o.entry.expected == "human-reply"]
     automatic = [f"{o.entry.file}: {o.kind} ({o.reason})" for o in humans if o.kind.automatic]
     assert not automatic, "human replies classified automatic:\n" + "\n".join(automatic)
+
+
+def test_delay_and_delivered_notices_are_never_bounces(outcomes: list[Outcome]) -> None:
+    auto = Kind.AUTO_REPLY
+    bounces = [o for o in outcomes if o.entry.expected == "bounce"]
+    notices = [o for o in bounces if expected_kind(o.entry) is auto]
+    assert len(notices) == 10, [o.entry.file for o in notices]
+    wrong = [f"{o.entry.file}: {o.kind} ({o.reason})" for o in notices if o.kind is not auto]
+    assert not wrong, "delay or delivered notices not taken for automatic:\n" + "\n".join(wrong)
 
 
 def test_human_replies_need_no_text(outcomes: list[Outcome]) -> None:

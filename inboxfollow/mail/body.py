@@ -84,7 +84,8 @@ def _params(leaf: Message) -> tuple[tuple[str, str], ...]:
 
 
 def main_text(message: Message, defects: list[str]) -> str:
-    return (_readable_text(message, defects) + _delivery_status(message))[:TEXT_LIMIT]
+    # the report's fields first: a long report must not lose its Action lines to the cut
+    return (_delivery_status(message) + _readable_text(message, defects))[:TEXT_LIMIT]
 
 
 def _readable_text(message: Message, defects: list[str]) -> str:

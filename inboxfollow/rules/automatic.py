@@ -1,106 +1,86 @@
 """Decide what a parsed message is: a human touch, or mail a robot sent.
 
-Pure: no clock, disk or network. Rules run in precedence order
-(bounce, receipt, auto reply, calendar, then list, then human) and the first
-that fires names the header or pattern that decided, in plain words.
-When in doubt between human and automatic, the answer is human.
+Pure: no clock, disk or network. Rules run in precedence order (a robot answering,
+bounce, receipt, auto reply by headers, calendar, auto reply by subject, list, human);
+the first that fires names the header or pattern that decided, in plain words, and
+`by_headers` is False when only the subject or the body text did. Subject phrases
+count only at the start of a subject (`automatic_words`). When in doubt: human.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterable
 
 from inboxfollow.model import Classification, Kind, Owner, ParsedMessage
+from inboxfollow.rules import automatic_words as words
 
 Rule = Callable[[ParsedMessage], Classification | None]
 
-_REPORT_TYPE_RE = re.compile(r"report-type\s*=\s*\"?([\w-]+)", re.IGNORECASE)
 
-_DAEMON_LOCALS = frozenset({"mailerdaemon", "maildaemon", "postmaster", "mdaemon", "mailadmin"})
-_DAEMON_NAME_RE = re.compile(
-    r"mail delivery (sub)?system|mail administrator|mailer[- ]daemon|postmaster", re.IGNORECASE
+def _fold(text: str) -> str:
+    """Lower case without accents, typographic apostrophes made plain."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _phrase(text: str) -> str:
+    """A subject phrase as a pattern: any run of spaces, hyphens or underscores between words."""
+    return r"[\s_-]*".join(re.escape(word) for word in _fold(text).split())
+
+
+def _any(patterns: Iterable[str]) -> str:
+    return "(?:" + "|".join(patterns) + ")"
+
+
+def _search(patterns: Iterable[str]) -> re.Pattern[str]:
+    return re.compile(_any(patterns), re.IGNORECASE)
+
+
+_PREFIX = _any(words.REPLY_PREFIXES) + r"\s*(?:\[\d+\])?\s*:"
+_REPLY_SUBJECT_RE = re.compile(r"^\s*" + _PREFIX, re.IGNORECASE)
+_ANSWER_OR_FORWARD = _any([_PREFIX, _any(words.FORWARD_PREFIXES) + r"\s*:"])
+# Before a phrase: a tag such as "[Sales]", "EXTERNAL:" or "Yahoo!", but never a person's
+# "Re:", "AW:" or "Fwd:"; then perhaps an opening bracket. After it: ":", "]", ")" or the end.
+_TAG = r"(?:\[[^\]]*\]|(?!" + _ANSWER_OR_FORWARD + r")[^\s:\[\]]+[:!])"
+_LEAD = r"^\s*(?:" + _TAG + r"\s*)?[\[(]?\s*"
+_END = r"\s*(?:[:\])]|[.!\u3002]?\s*$)"
+
+
+def _opening(patterns: Iterable[str]) -> re.Pattern[str]:
+    """A subject that opens with one of `patterns`, followed by a colon or nothing."""
+    return re.compile(_LEAD + _any(patterns) + _END)
+
+
+_AUTO_WORDS = [_phrase(t) for ts in words.AUTO_REPLY_SUBJECTS.values() for t in ts]
+_AUTO_PHRASES = _any(_AUTO_WORDS + [rf"\w*{_phrase(w)}" for w in words.AUTO_REPLY_WORD_ENDINGS])
+_AUTO_SUBJECT_RES = (
+    _opening([_AUTO_PHRASES]),  # "Automatic reply: Quote", "Yahoo! Auto Response"
+    re.compile(r"[\[(]\s*" + _AUTO_PHRASES + r"\s*[\])]\s*$"),  # "Re: Quote (Auto Response)"
 )
-_BOUNCE_SUBJECT_RE = re.compile(
-    r"""^\s*(?:
-        undeliver(?:able|ed)\b | undelivered\ mail | non[- ]?deliver
-      | delivery\ (?:status\ notification|failure|failed|notification|report|problem)
-      | delivery\ (?:has\ )?(?:delayed|delay) | warning:\ could\ not\ send
-      | mail\ delivery\ (?:failed|failure|problem|system|error)
-      | returned\ mail | return(?:ed)?\ to\ sender | failure\ notice | failed\ mail
-      | message\ (?:delivery\ )?(?:failure|delayed|not\ delivered|could\ not\ be\ delivered)
-      | mail\ system\ error | permanent\ delivery\ failure | delayed\ mail
-      | \[?postmaster\]? | nicht\ zustellbar | unzustellbar | non\ remis
-      | no\ se\ puede\ entregar | メールエラー | 配信エラー
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_AUTO_SUBJECT_RE = re.compile(
-    r"""(?:
-        \bautomatic\ reply\b | \bauto(?:matic)?[- ]?(?:reply|response|respons|svar)\b
-      | \bautoreply\b | \bautorespon | \bautosvar\b | \bautomatisch\w*\ antwort
-      | r[ée]ponse\ automatique | respuesta\ autom[aá]tica | risposta\ automatica
-      | automatyczna\ odpowied | resposta\ autom[aá]tica | automaattinen\ vastaus
-      | automatisch\ antwoord | autom[aā]tisk\w*\ (?:atbilde|svar)
-      | \bout\ of\ (?:the\ )?office\b | \bout-of-office\b | \bon\ vacation\b
-      | \baway\ from\ (?:my|the)\ (?:desk|office)\b | \babwesenheit | \babsence\ du\ bureau
-      | ^\s*auto:\s | \(automatic\ response\) | \bvacation\ (?:reply|message|notice)\b
-      | 自动回复 | 自動回覆 | 自動回復 | 自動応答 | 자동\s?응답
-    )""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_NO_REPLY_LOCALS = frozenset({"noreply", "donotreply", "donotrespond", "notifications"})
-_BULK_LOCAL_RE = re.compile(
-    r"^(?:e?news(?:letters?)?|announce(?:ments?)?|alerts?|marketing|promo(?:tions?)?|"
-    r"campaigns?|mailings?|offers?|deals|digest|enews|bulk|updates)(?:[._+-].*)?$",
-    re.IGNORECASE,
-)
-_BULK_DOMAIN_RE = re.compile(
-    r"(?:^|[.-])e?news(?:letters?)?[.-]|eblast|newsletter|mailings?\.|campaign|marketing|"
-    r"(?:^|\.)(?:yahoogroups|googlegroups|groups\.io|lists?)\.",
-    re.IGNORECASE,
-)
+_LOTUS_AUTO_RE = re.compile(r"^\s*AUTO\s*:\s")  # Lotus Notes; "Auto: Golf" is a car
+_BOUNCE_SUBJECT_RE = _opening(_phrase(t) for ts in words.BOUNCE_SUBJECTS.values() for t in ts)
+_DELAY_RE = _opening(words.DELAY_SUBJECT_PATTERNS)
+_DELIVERED_RE = _opening(words.DELIVERED_SUBJECT_PATTERNS)
+_DELIVERY_WORDS_RE = _search(words.DELIVERY_SUBJECT_WORDS)
+_DELAY_WORD_RE = re.compile(r"\bdelay", re.IGNORECASE)
+_DAEMON_NAME_RE = _search(words.DAEMON_NAME_PATTERNS)
+_BULK_LOCAL_RE = re.compile(_any(words.BULK_LOCAL_PATTERNS) + r"(?:[._+-].*)?$", re.I)
+_BULK_DOMAIN_RE = _search(words.BULK_DOMAIN_PATTERNS)
+_BULK_MAILERS_RE = _search(words.BULK_MAILER_PATTERNS)
+_LIST_OWNER_RE = _search(words.LIST_SERVER_ADDRESS_PATTERNS)
+_LIST_REJECT_RE = _search(words.LIST_REFUSAL_PATTERNS)
+_AUTO_TEXT_RE = _search(words.AUTO_REPLY_TEXT_PATTERNS)
+_BOUNCE_TEXT_RE = _search(words.BOUNCE_TEXT_PATTERNS)
+_DELAY_TEXT_RE = _search(words.DELAY_TEXT_PATTERNS)
 _DIGEST_SUBJECT_RE = re.compile(r"\bdigest\b.{0,40}\b(?:vol|volume|issue|no\.?|#)\s*\d", re.I)
-_CHALLENGE_RE = re.compile(r"boxbe|bluebottle|spamarrest|mailblocks|choicemail", re.IGNORECASE)
-_CHALLENGE_HEADERS = ("x-boxbe", "x-bluebottle-request", "x-spam-arrest", "x-challenge")
-_LIST_HEADERS = (
-    "list-id",
-    "list-post",
-    "list-unsubscribe",
-    "x-mailing-list",
-    "list-help",
-    "list-subscribe",
-    "x-list",
-    "x-loop",
-)
-_LIST_OWNER_RE = re.compile(
-    r"(?:\bowner-|-owner@|-request@|-bounces?[@+]|-return-|-admin@|-errors@|\blistserv@)", re.I
-)
-_BULK_MAILERS_RE = re.compile(
-    r"mailchimp|constant ?contact|sendgrid|campaign|newsletter|mass ?mail|bulk|"
-    r"lyris|listserv|mailman|ezmlm|sympa|majordomo|exacttarget|phplist|marketo",
-    re.IGNORECASE,
-)
-_REPLY_SUBJECT_RE = re.compile(r"^\s*(?:re|aw|sv|vs|antw|r|ris|wg)\s*(?:\[\d+\])?\s*:", re.I)
-_BOUNCE_TEXT_RE = re.compile(
-    r"could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|"
-    r"permanent (?:error|fatal)|user unknown|mailbox (?:unavailable|full|not found)|"
-    r"no such (?:user|recipient)|recipient address rejected|delivery to the following|"
-    r"has been delayed|will retry|could not deliver|returned to sender|unrouteable|"
-    r"\b5\.\d\.\d+\b|\b550\b",
-    re.IGNORECASE,
-)
-_SNS_BOUNCE_RE = re.compile(r'"notificationType"\s*:\s*"(?:Bounce|Delivery)"')
-_DELIVERY_WORDS_RE = re.compile(
-    r"deliver|bounced|returned|undeliver|failure|failed|delay|rejected|error", re.IGNORECASE
-)
-_AUTO_TEXT_RE = re.compile(
-    r"out of (?:the )?office|i am (?:currently )?(?:away|out|on leave|on vacation)|"
-    r"i'm (?:currently )?(?:away|out)|away until|back (?:in the office )?on|will be back|"
-    r"automatic(?:ally generated)? (?:reply|response|message)|auto-?reply|"
-    r"limited access to (?:my )?e-?mail|thank you for your (?:e-?mail|message)",
-    re.IGNORECASE,
-)
+_REPORT_TYPE_RE = re.compile(r"report-type\s*=\s*\"?([\w-]+)", re.IGNORECASE)
+_ACTION_RE = re.compile(r"^\s*action\s*:\s*([a-z]+)", re.IGNORECASE | re.MULTILINE)
+_ICS_METHOD_RE = re.compile(r"^method\s*:\s*([a-z-]+)", re.IGNORECASE | re.MULTILINE)
+_SNS_RE = re.compile(r'"notificationType"\s*:\s*"(Bounce|Delivery)"')
+_BOT_SENDER_RE = re.compile(r"^(?:owner|control|submit|request|debbugs)@bugs\.", re.IGNORECASE)
+_DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 
 def classify(msg: ParsedMessage, owner: Owner) -> Classification:
@@ -109,23 +89,21 @@ def classify(msg: ParsedMessage, owner: Owner) -> Classification:
         found = rule(msg)
         if found is not None:
             return found
-    if msg.has_text and _ambiguous(msg, owner):
-        found = _from_text(msg)
-        if found is not None:
-            return found
-    found = _bulk_sender(msg)
-    if found is not None:
-        return found
-    return Classification(Kind.HUMAN, "no automatic or list signal in headers or structure")
+    by_text = _from_text(msg) if msg.has_text and _ambiguous(msg, owner) else None
+    return by_text or _bulk_sender(msg) or _HUMAN
 
 
 def needs_text(msg: ParsedMessage, owner: Owner) -> bool:
     """True when the body text prefix could change the decision or a later rule needs it.
 
-    Always for the owner's own mail; for inbound mail only when the headers
-    leave it open whether a mail system or a robot sent it.
+    Always for the owner's own mail; for inbound mail when the headers leave it
+    open whether a mail system or a robot sent it, when a delivery report's
+    Action fields decide, and for a bare text/calendar whose METHOD is in its text.
     """
     if _from_owner(msg, owner):
+        return True
+    calendar = msg.content_type == "text/calendar" and not _calendar_method(msg)
+    if not msg.has_text and (_delivery_report(msg) or calendar):
         return True
     return _ambiguous(msg, owner) and all(rule(msg) is None for rule in _RULES)
 
@@ -138,22 +116,23 @@ def _header(msg: ParsedMessage, name: str) -> str:
 
 
 def _report_type(msg: ParsedMessage) -> str:
-    if msg.content_type != "multipart/report":
-        return ""
     match = _REPORT_TYPE_RE.search(msg.headers.get("content-type", ""))
     return match.group(1).lower() if match else ""
 
 
 def _has_part(msg: ParsedMessage, *types: str) -> bool:
-    return msg.content_type in types or any(part.content_type in types for part in msg.parts)
+    """A part of one of `types`; parts always list the top level too (parse_message)."""
+    return any(part.content_type in types for part in msg.parts)
 
 
 def _sender_local(msg: ParsedMessage) -> str:
-    return msg.sender.email.partition("@")[0] if msg.sender else ""
+    """The sender's local part without a +tag, dots, hyphens or underscores."""
+    local = msg.sender.email.partition("@")[0] if msg.sender else ""
+    return re.sub(r"[._-]", "", local.partition("+")[0])
 
 
 def _from_daemon(msg: ParsedMessage) -> bool:
-    if _sender_local(msg).replace("-", "").replace("_", "") in _DAEMON_LOCALS:
+    if _sender_local(msg) in words.DAEMON_LOCALS:
         return True
     name = msg.sender.name if msg.sender else _header(msg, "from")
     return bool(_DAEMON_NAME_RE.search(name))
@@ -168,7 +147,7 @@ def _from_owner(msg: ParsedMessage, owner: Owner) -> bool:
 
 
 def _no_reply_sender(msg: ParsedMessage) -> bool:
-    return _sender_local(msg).replace("-", "").replace("_", "") in _NO_REPLY_LOCALS
+    return _sender_local(msg) in words.NO_REPLY_LOCALS
 
 
 def _ambiguous(msg: ParsedMessage, owner: Owner) -> bool:
@@ -183,43 +162,67 @@ def _is_reply(msg: ParsedMessage) -> bool:
     return bool(msg.in_reply_to or msg.references or _REPLY_SUBJECT_RE.match(msg.subject))
 
 
+def _delivery_report(msg: ParsedMessage) -> str:
+    """How the message is an RFC 3464 delivery report, or "" when it is none."""
+    if _report_type(msg) == "delivery-status":
+        return "multipart/report; report-type=delivery-status"
+    return "message/delivery-status part" if _has_part(msg, *_DSN_TYPES) else ""
+
+
+def _by_subject(msg: ParsedMessage, kind: Kind, what: str) -> Classification:
+    return _worded(kind, f"{what} subject {msg.subject[:60]!r}")
+
+
+def _notice_subject(msg: ParsedMessage) -> Classification | None:
+    """A delay warning or success notice known by its subject alone: no bounce, no answer."""
+    subject = _fold(msg.subject)
+    for pattern, what in ((_DELAY_RE, "delay warning"), (_DELIVERED_RE, "delivery success")):
+        if pattern.match(subject):
+            return _by_subject(msg, Kind.AUTO_REPLY, what)
+    return None
+
+
 # rules, in precedence order ----------------------------------------------------
 
 
-def _challenge(msg: ParsedMessage) -> Classification | None:
-    for name in _CHALLENGE_HEADERS:
+def _robot_answer(msg: ParsedMessage) -> Classification | None:
+    """Challenge/response services and no-reply robots answering a message."""
+    for name in words.CHALLENGE_HEADERS:
         if name in msg.headers:
             return Classification(Kind.AUTO_REPLY, f"challenge/response header {name}")
-    sender = msg.sender.email if msg.sender else ""
-    if _CHALLENGE_RE.search(sender) or _CHALLENGE_RE.search(_header(msg, "message-id")):
-        return Classification(Kind.AUTO_REPLY, "challenge/response service (Boxbe, Bluebottle)")
+    if _no_reply_sender(msg) and _is_reply(msg):
+        address = msg.sender.email if msg.sender else ""
+        return Classification(Kind.AUTO_REPLY, f"the robot address {address} answered")
     return None
 
 
 def _bounce(msg: ParsedMessage) -> Classification | None:
-    if _report_type(msg) == "delivery-status":
-        return Classification(Kind.BOUNCE, "multipart/report; report-type=delivery-status")
-    if _has_part(msg, "message/delivery-status", "message/global-delivery-status"):
-        return Classification(Kind.BOUNCE, "message/delivery-status part")
+    report = _delivery_report(msg)
+    if report:
+        return _by_actions(msg, report)
     if "x-failed-recipients" in msg.headers:
         return Classification(Kind.BOUNCE, "X-Failed-Recipients header")
-    if _BOUNCE_SUBJECT_RE.search(msg.subject):
-        return Classification(Kind.BOUNCE, f"delivery failure subject {msg.subject[:60]!r}")
-    if _list_manager(msg) and _LIST_REJECT_RE.search(msg.subject):
+    notice = _notice_subject(msg)
+    if notice is not None:
+        return notice
+    if _BOUNCE_SUBJECT_RE.match(_fold(msg.subject)):
+        return _by_subject(msg, Kind.BOUNCE, "delivery failure")
+    if _LIST_REJECT_RE.search(msg.subject) and any(n in msg.headers for n in words.LIST_MANAGERS):
         reason = f"list manager refused the message: {msg.subject[:60]!r}"
         return Classification(Kind.BOUNCE, reason)
     return _bounce_from_system(msg)
 
 
-_LIST_REJECT_RE = re.compile(
-    r"\bnot\s+(?:a\s+)?(?:member|subscribed|subscriber)\b|\bposting\s+(?:rejected|refused)\b"
-    r"|\bmessage\s+(?:rejected|refused)\b",
-    re.IGNORECASE,
-)
-
-
-def _list_manager(msg: ParsedMessage) -> bool:
-    return any(n in msg.headers for n in ("x-mlserver", "x-ml-info", "mailing-list", "list-id"))
+def _by_actions(msg: ParsedMessage, report: str) -> Classification:
+    """Only an Action of "failed" is a bounce; delayed, delivered, relayed, expanded are not."""
+    actions = {a.lower() for a in _ACTION_RE.findall(msg.text)}
+    known = sorted(actions & set(words.DSN_NOT_FAILED))
+    if "failed" in actions:
+        return Classification(Kind.BOUNCE, f"{report}, Action: failed")
+    if known:
+        reason = f"{report}, Action: {', '.join(known)} (not a failure, not an answer)"
+        return Classification(Kind.AUTO_REPLY, reason)
+    return _notice_subject(msg) or Classification(Kind.BOUNCE, report)
 
 
 def _bounce_from_system(msg: ParsedMessage) -> Classification | None:
@@ -227,6 +230,9 @@ def _bounce_from_system(msg: ParsedMessage) -> Classification | None:
     system = _from_daemon(msg) or (_null_return_path(msg) and msg.sender is None)
     if not system:
         return None
+    if _DELAY_WORD_RE.search(msg.subject):
+        reason = f"mail system sender reports a delay: {msg.subject[:60]!r}"
+        return Classification(Kind.AUTO_REPLY, reason)
     if _header(msg, "auto-submitted").lower().startswith("auto-"):
         return Classification(Kind.BOUNCE, "mail system sender with Auto-Submitted")
     if _has_part(msg, "message/rfc822", "text/rfc822-headers"):
@@ -237,12 +243,9 @@ def _bounce_from_system(msg: ParsedMessage) -> Classification | None:
 
 
 def _receipt(msg: ParsedMessage) -> Classification | None:
-    if _report_type(msg) == "disposition-notification":
-        return Classification(
-            Kind.RECEIPT, "multipart/report; report-type=disposition-notification"
-        )
-    if _has_part(msg, "message/disposition-notification"):
-        return Classification(Kind.RECEIPT, "message/disposition-notification part")
+    mdn = _report_type(msg) == "disposition-notification"
+    if mdn or _has_part(msg, "message/disposition-notification"):
+        return Classification(Kind.RECEIPT, "read receipt (disposition-notification report)")
     return None
 
 
@@ -250,25 +253,15 @@ def _auto_reply(msg: ParsedMessage) -> Classification | None:
     auto = _header(msg, "auto-submitted").lower()
     if auto and not auto.startswith("no"):
         return Classification(Kind.AUTO_REPLY, f"Auto-Submitted: {auto}")
-    for name in ("x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-reply"):
+    for name in words.AUTO_REPLY_HEADERS:
         if name in msg.headers:
             return Classification(Kind.AUTO_REPLY, f"{name} header")
     if _header(msg, "x-autogenerated").lower() == "reply":
         return Classification(Kind.AUTO_REPLY, "X-Autogenerated: Reply")
-    if _AUTO_SUBJECT_RE.search(msg.subject):
-        return Classification(Kind.AUTO_REPLY, f"auto-reply subject {msg.subject[:60]!r}")
-    if _service_bot(msg):
+    sender = msg.sender.email if msg.sender else ""  # bug trackers' control addresses:
+    if _BOT_SENDER_RE.match(sender) or "debbugs@" in _header(msg, "sender").lower():
         return Classification(Kind.AUTO_REPLY, "a bug tracker's control bot answered")
     return _auto_by_precedence(msg)
-
-
-_BOT_SENDER_RE = re.compile(r"^(?:owner|control|submit|request|debbugs)@bugs\.", re.IGNORECASE)
-
-
-def _service_bot(msg: ParsedMessage) -> bool:
-    """Bug trackers answer commands from their own control addresses."""
-    sender = msg.sender.email if msg.sender else ""
-    return bool(_BOT_SENDER_RE.match(sender)) or "debbugs@" in _header(msg, "sender").lower()
 
 
 def _auto_by_precedence(msg: ParsedMessage) -> Classification | None:
@@ -283,19 +276,45 @@ def _auto_by_precedence(msg: ParsedMessage) -> Classification | None:
     return None
 
 
-def _calendar(msg: ParsedMessage) -> Classification | None:
+def _calendar_method(msg: ParsedMessage) -> str:
+    """The iTIP method: a part's method parameter (only iCalendar parts, text/calendar or
+    application/ics, carry one), else the METHOD: line of a bare text/calendar."""
     for part in msg.parts:
-        if part.content_type == "text/calendar":
-            method = dict(part.params).get("method", "").lower()
-            if method:
-                return Classification(Kind.CALENDAR, f"text/calendar part, method={method}")
+        method = dict(part.params).get("method", "").lower()
+        if method:
+            return method
+    if msg.content_type != "text/calendar":
+        return ""
+    match = _ICS_METHOD_RE.search(msg.text)
+    return match.group(1).lower() if match else ""
+
+
+def _calendar(msg: ParsedMessage) -> Classification | None:
+    """An attendee's reply (or counter-proposal) is an answer; an invitation is not."""
+    method = _calendar_method(msg)
+    if method in words.CALENDAR_ANSWERS:
+        reason = "calendar reply" if method == "reply" else f"calendar reply (METHOD:{method})"
+        return Classification(Kind.HUMAN, reason)
+    if method:
+        return Classification(Kind.CALENDAR, f"iCalendar part, method={method}")
     if msg.content_type == "text/calendar":
         return Classification(Kind.CALENDAR, "top-level text/calendar")
     return None
 
 
+def _auto_reply_subject(msg: ParsedMessage) -> Classification | None:
+    """An auto-reply phrase opening the subject; never behind "Re:", "AW:" or "Fwd:"."""
+    if _LOTUS_AUTO_RE.match(msg.subject):
+        return _by_subject(msg, Kind.AUTO_REPLY, "Lotus Notes auto-reply")
+    subject = _fold(msg.subject)
+    opening, bracketed = _AUTO_SUBJECT_RES
+    if opening.match(subject) or bracketed.search(subject):
+        return _by_subject(msg, Kind.AUTO_REPLY, "auto-reply")
+    return None
+
+
 def _list_header(msg: ParsedMessage) -> str:
-    return next((name for name in _LIST_HEADERS if name in msg.headers), "")
+    return next((name for name in words.LIST_HEADERS if name in msg.headers), "")
 
 
 def _list_traffic(msg: ParsedMessage) -> str:
@@ -316,47 +335,65 @@ def _list(msg: ParsedMessage) -> Classification | None:
     precedence = _header(msg, "precedence").lower()
     if precedence in ("bulk", "list", "junk"):
         return Classification(Kind.LIST, f"Precedence: {precedence} {traffic}".strip())
+    if _header(msg, "feedback-id").count(":") >= 2:  # not an ESP's own "id:AmazonSES"
+        return Classification(Kind.LIST, "Feedback-ID header with campaign fields")
     if "multipart/digest" in _header(msg, "content-type").lower():
         return Classification(Kind.LIST, "multipart/digest")
-    if _DIGEST_SUBJECT_RE.search(msg.subject):
-        return Classification(Kind.LIST, "digest subject")
     mailer = _header(msg, "x-mailer")
     if _BULK_MAILERS_RE.search(mailer):
         return Classification(Kind.LIST, f"bulk mailer {mailer[:40]!r}")
+    if _DIGEST_SUBJECT_RE.search(msg.subject):
+        return _by_subject(msg, Kind.LIST, "digest")
     return None
 
 
 def _bulk_sender(msg: ParsedMessage) -> Classification | None:
-    """Newsletters without list headers; never applied to replies."""
+    """Newsletters and list posts without list headers; never applied to replies.
+
+    An email service provider's bounce-handling Return-Path alone says nothing:
+    people write through their company's provider too.
+    """
     if _is_reply(msg):
         return None
     if "errors-to" in msg.headers:
         return Classification(Kind.LIST, "Errors-To header on a message that is not a reply")
-    if "bounce" in _header(msg, "return-path").lower():
-        return Classification(Kind.LIST, "bounce-handling Return-Path on a non-reply")
+    traffic = _list_traffic(msg) or ("Mailing-List header" if "mailing-list" in msg.headers else "")
+    if traffic:
+        return Classification(Kind.LIST, f"{traffic} on a message that is not a reply")
     if msg.headers.get("to", "").strip().endswith(":;") and not msg.to:
         return Classification(Kind.LIST, "sent to an empty group (undisclosed list)")
     local, _, domain = msg.sender.email.partition("@") if msg.sender else ("", "", "")
-    if _BULK_LOCAL_RE.match(local) or _NO_REPLY_LOCALS & {local.replace("-", "")}:
+    if _BULK_LOCAL_RE.match(local) or _no_reply_sender(msg):
         return Classification(Kind.LIST, f"bulk sender address {local}@")
     if _BULK_DOMAIN_RE.search(domain):
         return Classification(Kind.LIST, f"bulk sender domain {domain}")
     return None
 
 
-_RULES: tuple[Rule, ...] = (_challenge, _bounce, _receipt, _auto_reply, _calendar, _list)
+_RULES: tuple[Rule, ...] = (
+    _robot_answer, _bounce, _receipt, _auto_reply, _calendar, _auto_reply_subject, _list
+)
+_HUMAN = Classification(Kind.HUMAN, "no automatic or list signal in headers or structure")
 
 
 def _from_text(msg: ParsedMessage) -> Classification | None:
     """Refine an ambiguous message (daemon or no-reply sender, empty Return-Path) by its words."""
-    text = msg.text[:4000]
-    if _SNS_BOUNCE_RE.search(text):
-        return Classification(Kind.BOUNCE, "delivery notification (SES notificationType)")
+    text = _fold(msg.text[:4000])
+    sns = _SNS_RE.search(msg.text[:4000])
+    if sns:
+        kind = Kind.BOUNCE if sns.group(1) == "Bounce" else Kind.AUTO_REPLY
+        return _worded(kind, f"delivery notification (SES {sns.group(1)})")
     system = _from_daemon(msg) or _null_return_path(msg)
+    if _DELAY_TEXT_RE.search(text) and system:
+        return _worded(Kind.AUTO_REPLY, "delay wording from a mail system")
     if _BOUNCE_TEXT_RE.search(text) and (system or _has_part(msg, "message/rfc822")):
-        return Classification(Kind.BOUNCE, "delivery failure wording from a mail system")
+        return _worded(Kind.BOUNCE, "delivery failure wording from a mail system")
     if _AUTO_TEXT_RE.search(text) and _null_return_path(msg):
-        return Classification(Kind.AUTO_REPLY, "out-of-office wording with empty Return-Path")
+        return _worded(Kind.AUTO_REPLY, "out-of-office wording with empty Return-Path")
     if _BOUNCE_TEXT_RE.search(text) and msg.sender is None:
-        return Classification(Kind.BOUNCE, "delivery failure wording, no sender")
+        return _worded(Kind.BOUNCE, "delivery failure wording, no sender")
     return None
+
+
+def _worded(kind: Kind, reason: str) -> Classification:
+    return Classification(kind, reason, by_headers=False)
