@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,13 @@ from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.explain import explain, find_message, quote_table
 from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
-from inboxfollow.config import DEFAULT_PATH, Config, load_config
+from inboxfollow.config import (
+    CONFIG_ENV,
+    Config,
+    default_config_path,
+    default_state_dir,
+    load_config,
+)
 from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.rules.contacts import all_touches, build_contacts
 from inboxfollow.sources.from_config import open_mailboxes
@@ -24,6 +32,29 @@ from inboxfollow.store import StoreKeeper, open_store
 from inboxfollow.textui import ProgressBar, table
 
 LOG = logging.getLogger(__name__)
+OLD_CONFIG = Path("config/inboxfollow.toml")  # the default before the XDG places
+
+
+def config_location(given: str | None, env: Mapping[str, str]) -> tuple[Path, str]:
+    """The config file to read, and why: --config, else $INBOXFOLLOW_CONFIG, else the
+    XDG place ($XDG_CONFIG_HOME/inboxfollow/config.toml, ~/.config/inboxfollow/...)."""
+    if given:
+        return Path(given).expanduser(), "--config"
+    if env.get(CONFIG_ENV):
+        return Path(env[CONFIG_ENV]).expanduser(), f"${CONFIG_ENV}"
+    path = default_config_path(env)
+    if not path.exists() and OLD_CONFIG.is_file():
+        raise ConfigError(
+            f"config file {path} not found",
+            f"{OLD_CONFIG} is at the old default place: pass --config {OLD_CONFIG} or set "
+            f"{CONFIG_ENV}={OLD_CONFIG.resolve()} to go on using it where it is",
+        )
+    return path, "the default place"
+
+
+def example_config() -> str:
+    """The example config that ships with inboxfollow: every key, commented."""
+    return files("inboxfollow.examples").joinpath("inboxfollow.example.toml").read_text("utf-8")
 
 
 def parse_now(text: str | None, config_tz: Any = None) -> datetime | None:
@@ -51,7 +82,7 @@ class Context:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config(Path(self.args.config))
+            self._config = load_config(config_location(self.args.config, os.environ)[0])
         return self._config
 
     @property
@@ -69,7 +100,8 @@ def cmd_sync(ctx: Context) -> int:
             summary = sync(sources, store, config.owner, config.batch_size, bar)
             if bar:
                 bar.done()
-            withdrawn = withdraw_answered(config, store, sources[0], ctx.now)
+            withdrawn = (withdraw_answered(config, store, sources[0], ctx.now)
+                         if summary.new else [])
     finally:
         for source in sources:
             source.close()
@@ -251,6 +283,17 @@ def cmd_check(ctx: Context) -> int:
     return 1 if problems else 0
 
 
+def cmd_config(ctx: Context) -> int:
+    if ctx.args.example:
+        print(example_config(), end="")
+        return 0
+    path, origin = config_location(ctx.args.config, os.environ)
+    print(f"config: {path} ({origin}{'' if path.exists() else '; not there yet'})")
+    if path.exists():
+        print(f"store: {ctx.config.store_path}\ntemplates: {ctx.config.templates or 'shipped'}")
+    return 0
+
+
 def cmd_demo(ctx: Context) -> int:
     from inboxfollow.app.demo import run_demo
 
@@ -271,6 +314,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "run": cmd_run,
     "digest": cmd_digest,
     "demo": cmd_demo,
+    "config": cmd_config,
 }
 
 
@@ -279,8 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="inboxfollow",
         description="Makes a small business follow up: records every touch, finds "
         "unanswered quotes, drafts the next follow-up.",
+        epilog=f"The config is read from --config FILE, else ${CONFIG_ENV}, else "
+        f"{default_config_path()} ($XDG_CONFIG_HOME); `inboxfollow config --example` prints "
+        f"one to start from. The state is kept in {default_state_dir()} ($XDG_STATE_HOME) "
+        "unless [store].path names another file.",
     )
-    parser.add_argument("--config", default=str(DEFAULT_PATH), help="config file (TOML)")
+    parser.add_argument("--config", metavar="FILE", help=f"config file (TOML); default: "
+                        f"${CONFIG_ENV}, else {default_config_path()}")
     parser.add_argument("--now", help="ISO 8601 time that stands in for the clock")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per cycle")
@@ -318,6 +367,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tick", type=int, default=60, help=argparse.SUPPRESS)
     demo = sub.add_parser("demo", help="try it on a sample mailbox, no server needed")
     demo.add_argument("--dir", default="inboxfollow-demo", help="folder for the sample mailbox")
+    config = sub.add_parser("config", help="where the config is read from (or print an example)")
+    config.add_argument("--example", action="store_true",
+                        help="print the shipped example config, every key commented")
     return parser
 
 

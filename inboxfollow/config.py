@@ -9,7 +9,10 @@ variable, `password_cmd` a command that prints the password.
 
 from __future__ import annotations
 
+import logging
+import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, time
 from pathlib import Path
@@ -35,9 +38,29 @@ from inboxfollow.rules.quotes import (
     QuoteRules,
 )
 
-DEFAULT_PATH = Path("config/inboxfollow.toml")
-# The templates shipped with inboxfollow: drafts, digest and checklist.
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+LOG = logging.getLogger(__name__)
+CONFIG_ENV = "INBOXFOLLOW_CONFIG"  # names the config file when --config does not
+STORE_FILE = "inboxfollow.json"
+OLD_STORE = Path("state") / STORE_FILE  # the default before the XDG places: by the config
+
+
+def default_config_path(env: Mapping[str, str] | None = None) -> Path:
+    """$XDG_CONFIG_HOME/inboxfollow/config.toml, else ~/.config/inboxfollow/config.toml."""
+    return _xdg(env, "XDG_CONFIG_HOME", ".config") / "config.toml"
+
+
+def default_state_dir(env: Mapping[str, str] | None = None) -> Path:
+    """$XDG_STATE_HOME/inboxfollow, else ~/.local/state/inboxfollow: where the store lives."""
+    return _xdg(env, "XDG_STATE_HOME", ".local/state")
+
+
+def _xdg(env: Mapping[str, str] | None, name: str, fallback: str) -> Path:
+    """$name/inboxfollow; unset, empty or relative (the spec ignores those): ~/fallback/..."""
+    env = os.environ if env is None else env
+    value, home = env.get(name, ""), Path(env.get("HOME") or Path.home())
+    return (Path(value) if Path(value).is_absolute() else home / fallback) / "inboxfollow"
+
+
 @dataclass(frozen=True)
 class ImapConfig:
     host: str
@@ -67,6 +90,8 @@ class CaptureConfig:
     address: str
     username: str
     secret: Secret | None
+    folders_include: tuple[str, ...] = ()  # the capture mailbox's own; it needs no Sent or Drafts
+    folders_exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,7 +135,7 @@ class Config:
     quote_rules: QuoteRules = DEFAULT_RULES
     quote_cadence: Cadence = DEFAULT_CADENCE
     calendar: Calendar = field(default_factory=Calendar)
-    templates: Path = DEFAULT_TEMPLATES
+    templates: Path | None = None  # the owner's templates folder; None: the shipped ones
     raw: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
     digest: DigestConfig = field(default_factory=DigestConfig)
     smtp: SmtpConfig | None = None
@@ -124,11 +149,12 @@ class Config:
                      frozenset(self.team_domains))
 
 
-def load_config(path: Path) -> Config:
-    """Read, check and resolve the config file at `path`."""
+def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, check and resolve the config file at `path`; `env` says where XDG places are."""
     data = _read_toml(path)
     sections = check_schema(data)
-    return _build(path.resolve(), sections)
+    store = data.get("store", {}).get("path")  # as written: the schema fills in a default
+    return _build(path.resolve(), sections, _store_path(path.resolve().parent, store, env))
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -138,7 +164,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError as err:
         raise ConfigError(
             f"config file {path} not found",
-            "copy config/inboxfollow.example.toml there and edit it, or pass --config FILE",
+            f"create it with `mkdir -p {path.parent} && inboxfollow config --example > {path}`"
+            f" and edit it, or name another with --config FILE or ${CONFIG_ENV}",
         ) from err
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
@@ -146,13 +173,13 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} cannot be read: {err.strerror}") from err
 
 
-def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
+def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) -> Config:
     owner = sections["owner"]
     addresses = tuple(a.strip().lower() for a in owner["addresses"])
     if not addresses or not all("@" in a for a in addresses):
         raise ConfigError("[owner].addresses must list at least one email address")
     base = path.parent
-    imap = _imap(sections["imap"]) if "imap" in sections else None
+    imap = _imap(base, sections["imap"]) if "imap" in sections else None
     maildir = _maildir(base, sections["maildir"]) if "maildir" in sections else None
     if imap and maildir:
         raise ConfigError("both [imap] and [maildir] are set", "keep the one the mail is read from")
@@ -163,7 +190,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
         timezone=zone(owner["timezone"]),
         signature=owner["signature"],
         team_domains=tuple(d.strip().lower().lstrip("@") for d in owner["team_domains"]),
-        store_path=_resolve(base, sections.get("store", {}).get("path", "state/inboxfollow.json")),
+        store_path=store_path,
         imap=imap,
         maildir=maildir,
         capture=_capture(sections["capture"], imap) if "capture" in sections else None,
@@ -177,7 +204,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]]) -> Config:
         templates=_templates(base, sections.get("drafts", {}).get("templates", "")),
         raw=sections,
         digest=_digest(sections.get("digest", {}), addresses, "smtp" in sections),
-        smtp=_smtp(sections["smtp"]) if "smtp" in sections else None,
+        smtp=_smtp(base, sections["smtp"]) if "smtp" in sections else None,
     )
 
 
@@ -226,9 +253,23 @@ def _calendar(body: dict[str, Any], tz: ZoneInfo) -> Calendar:
     return Calendar(tz, draft_time, frozenset(holidays), frozenset(weekend))
 
 
-def _templates(base: Path, value: str) -> Path:
+def _store_path(base: Path, value: str | None, env: Mapping[str, str] | None) -> Path:
+    """[store].path from the config's folder; unset: the XDG state folder, unless the store
+    is still at the old default place beside the config (then that, with a notice)."""
+    if value:
+        return _resolve(base, value)
+    new, old = default_state_dir(env) / STORE_FILE, base / OLD_STORE
+    if not new.exists() and old.is_file():
+        LOG.warning("using the store at %s, the old default place; the new one is %s: stop "
+                    "inboxfollow, then `mkdir -p %s && mv %s %s` (or set [store].path)",
+                    old, new, new.parent, old, new)
+        return old
+    return new
+
+
+def _templates(base: Path, value: str) -> Path | None:
     if not value:
-        return DEFAULT_TEMPLATES
+        return None
     path = _resolve(base, value)
     if not path.is_dir():
         raise ConfigError(f"[drafts].templates {path} is not a folder", "point it at the templates")
@@ -240,7 +281,7 @@ def _resolve(base: Path, value: str) -> Path:
     return path if path.is_absolute() else (base / path)
 
 
-def _imap(body: dict[str, Any]) -> ImapConfig:
+def _imap(base: Path, body: dict[str, Any]) -> ImapConfig:
     security = body["security"]
     port = port_of("imap", body, {"ssl": 993, "starttls": 143, "none": 143}, "the password")
     return ImapConfig(
@@ -250,7 +291,7 @@ def _imap(body: dict[str, Any]) -> ImapConfig:
         username=body["username"],
         secret=secret_of("imap", body),
         timeout=float(body["timeout"]),
-        ca_file=body["ca_file"],
+        ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
         sent_folder=body["sent_folder"],
         drafts_folder=body["drafts_folder"],
         folders_include=_folder_patterns("imap", "folders_include", body),
@@ -300,7 +341,9 @@ def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:
         raise ConfigError(
             "[capture].username needs an [imap] section", "the capture mailbox is polled over IMAP"
         )
-    return CaptureConfig(address, body["username"], secret_of("capture", body))
+    return CaptureConfig(address, body["username"], secret_of("capture", body),
+                         _folder_patterns("capture", "folders_include", body),
+                         _folder_patterns("capture", "folders_exclude", body))
 
 
 def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -> DigestConfig:
@@ -328,7 +371,7 @@ def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -
     )
 
 
-def _smtp(body: dict[str, Any]) -> SmtpConfig:
+def _smtp(base: Path, body: dict[str, Any]) -> SmtpConfig:
     security = body["security"]
     port = port_of("smtp", body, {"starttls": 587, "ssl": 465, "none": 25},
                  "the password and the digest")
@@ -342,5 +385,5 @@ def _smtp(body: dict[str, Any]) -> SmtpConfig:
         username=username,
         secret=secret_of("smtp", body) if username else None,
         timeout=float(positive("[smtp].timeout", body["timeout"])),
-        ca_file=body["ca_file"],
+        ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
     )

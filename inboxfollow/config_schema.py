@@ -72,6 +72,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "username": Key(str, ""),
         "password_env": Key(str, ""),
         "password_cmd": Key(str, ""),
+        "folders_include": Key(list, [], hint=FOLDERS_INCLUDE_HINT),
+        "folders_exclude": Key(list, [], hint=FOLDERS_EXCLUDE_HINT),
     },
     "store": {
         "path": Key(str, "state/inboxfollow.json"),

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from inboxfollow import __version__
-from tests.mailgen import ok, ok_json, run_cli
+from inboxfollow.cli import config_location
+from inboxfollow.errors import ConfigError
+from tests.mailgen import cli_env, ok, ok_json, run_cli
 
 NOW = "2026-03-10T09:00:00+01:00"
 DEMO_CONTACTS = {
@@ -176,3 +178,100 @@ def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("inboxfollow: error: config file")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+# ---- where the config is read from --------------------------------------------------------
+
+
+def user_env(home: Path, **more: str) -> dict[str, str]:
+    """The environment of a user whose home is `home`: no XDG variables, no INBOXFOLLOW_CONFIG."""
+    env = {k: v for k, v in cli_env().items()
+           if not k.startswith("XDG_") and k != "INBOXFOLLOW_CONFIG"}
+    return env | {"HOME": str(home)} | more
+
+
+def test_config_location_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    home = {"HOME": "/h"}
+    assert config_location(None, home) == (Path("/h/.config/inboxfollow/config.toml"),
+                                           "the default place")
+    assert config_location(None, home | {"XDG_CONFIG_HOME": "/x"})[0] == Path(
+        "/x/inboxfollow/config.toml")
+    env = home | {"XDG_CONFIG_HOME": "/x", "INBOXFOLLOW_CONFIG": "/e/c.toml"}
+    assert config_location(None, env) == (Path("/e/c.toml"), "$INBOXFOLLOW_CONFIG")
+    assert config_location("f.toml", env) == (Path("f.toml"), "--config")
+    assert config_location(None, home | {"INBOXFOLLOW_CONFIG": ""})[1] == "the default place"
+
+
+def test_the_config_comes_from_the_flag_else_the_variable_else_the_xdg_place(
+    demo: tuple[Path, str, float], tmp_path: Path
+) -> None:
+    demo_config = demo[0] / "inboxfollow.toml"
+    xdg = tmp_path / "xdg"
+    (xdg / "inboxfollow").mkdir(parents=True)
+    text = demo_config.read_text().replace('"mail"', json.dumps(str(demo[0] / "mail")))
+    text = text.replace('"state/', json.dumps(str(demo[0]) + "/state/")[:-1])
+    (xdg / "inboxfollow" / "config.toml").write_text(text)
+    missing = tmp_path / "missing.toml"
+
+    def contacts(env: dict[str, str], config: Path | None = None) -> set[str]:
+        out = ok_json(run_cli("contacts", "--json", config=config, env=env, cwd=tmp_path))
+        return {c["email"] for c in out}
+
+    home = tmp_path / "home"
+    assert contacts(user_env(home, XDG_CONFIG_HOME=str(xdg))) == DEMO_CONTACTS
+    assert contacts(user_env(home, INBOXFOLLOW_CONFIG=str(demo_config))) == DEMO_CONTACTS
+    assert contacts(user_env(home, INBOXFOLLOW_CONFIG=str(missing)), demo_config) == (
+        DEMO_CONTACTS)  # the flag wins over the variable
+    done = run_cli("contacts", env=user_env(home, XDG_CONFIG_HOME=str(xdg),
+                                            INBOXFOLLOW_CONFIG=str(missing)), cwd=tmp_path)
+    assert done.returncode == 2 and f"config file {missing} not found" in done.stderr
+    said = ok(run_cli("config", env=user_env(home, INBOXFOLLOW_CONFIG=str(demo_config)),
+                      cwd=tmp_path))
+    assert said.splitlines() == [f"config: {demo_config} ($INBOXFOLLOW_CONFIG)",
+                                 f"store: {demo[0] / 'state' / 'inboxfollow.json'}",
+                                 "templates: shipped"]
+
+
+def test_help_says_where_the_config_is_read_from(tmp_path: Path) -> None:
+    home = "/home/dana"  # argparse wraps long lines at hyphens; this path has none
+    out = " ".join(ok(run_cli("--help", env=user_env(Path(home)), cwd=tmp_path)).split())
+    assert f"default: $INBOXFOLLOW_CONFIG, else {home}/.config/inboxfollow/config.toml" in out
+    assert (f"The config is read from --config FILE, else $INBOXFOLLOW_CONFIG, else "
+            f"{home}/.config/inboxfollow/config.toml ($XDG_CONFIG_HOME)") in out
+    assert f"The state is kept in {home}/.local/state/inboxfollow ($XDG_STATE_HOME)" in out
+    assert "`inboxfollow config --example` prints one to start from" in out
+
+
+def test_without_a_config_the_error_says_where_it_looked_and_how_to_make_one(
+    tmp_path: Path,
+) -> None:
+    env = user_env(tmp_path / "home")
+    done = run_cli("quotes", env=env, cwd=tmp_path)
+    place = tmp_path / "home" / ".config" / "inboxfollow" / "config.toml"
+    assert done.returncode == 2 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert f"config file {place} not found" in done.stderr
+    assert f"inboxfollow config --example > {place}" in done.stderr
+    assert ok(run_cli("config", env=env, cwd=tmp_path)) == (
+        f"config: {place} (the default place; not there yet)\n")
+
+
+def test_a_config_at_the_old_default_place_is_named_not_silently_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / "inboxfollow.toml").write_text("[owner]\nname='x'\n")
+    done = run_cli("quotes", env=user_env(tmp_path / "home"), cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "config/inboxfollow.toml is at the old default place" in done.stderr
+    assert "--config config/inboxfollow.toml" in done.stderr
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="old default place"):
+        config_location(None, {"HOME": str(tmp_path / "home")})
+
+
+def test_config_example_prints_the_shipped_example(tmp_path: Path) -> None:
+    out = ok(run_cli("config", "--example", env=user_env(tmp_path), cwd=tmp_path))
+    repo = Path(__file__).resolve().parent.parent
+    assert out == (repo / "config" / "inboxfollow.example.toml").read_text(encoding="utf-8")

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
 
-from inboxfollow.config import Secret, load_config
+from inboxfollow.config import (
+    Secret,
+    default_config_path,
+    default_state_dir,
+    load_config,
+)
+from inboxfollow.config_schema import SCHEMA
 from inboxfollow.errors import ConfigError
 
 ISSUE_EXAMPLE = """\
@@ -56,6 +64,17 @@ def test_example_config_file_loads() -> None:
     assert config.imap is not None
 
 
+def test_the_shipped_example_is_the_repositorys_and_keeps_state_in_the_xdg_place(
+    tmp_path: Path,
+) -> None:
+    shipped = files("inboxfollow.examples").joinpath("inboxfollow.example.toml").read_text()
+    assert shipped == (REPO / "config" / "inboxfollow.example.toml").read_text()
+    home = tmp_path / "home"
+    config = load_config(write(tmp_path, shipped), env={"HOME": str(home)})
+    assert config.store_path == home / ".local/state/inboxfollow/inboxfollow.json"
+    assert config.templates is None  # the shipped templates
+
+
 BAD = [
     ("[owner]\nname='x'\naddresses=['a@b.c']\ncolour='red'\n", "[owner].colour"),
     ("[owner]\nname='x'\n", "[owner].addresses is missing"),
@@ -89,6 +108,14 @@ BAD = [
     ]],
     ("[owner]\nname='x'\naddresses=['a@b.c']\n[maildir]\npath='m'\nfolders_include=['a', '']\n",
      "[maildir].folders_include has an empty name"),
+    *[(f"[owner]\nname='x'\naddresses=['a@b.c']\n[imap]\nhost='h'\nusername='u'\n"
+       f"password_env='P'\n[capture]\naddress='c@b.c'\nusername='c'\npassword_env='C'\n{line}\n",
+       expected) for line, expected in [
+        ("folders_include = 'Archive'", "[capture].folders_include must be a list of strings"),
+        ("folders_exclude = ['INBOX']", "[capture].folders_exclude has INBOX, which is always"),
+        ("folders_exclude = ['Lists/%']", "[capture].folders_exclude has 'Lists/%'"),
+        ("sent_folder = 'Sent'", "unknown key [capture].sent_folder"),
+    ]],
 ]
 
 
@@ -108,6 +135,13 @@ def test_folder_patterns_load(tmp_path: Path) -> None:
     assert config.imap is not None
     assert config.imap.folders_include == ("Kunden/*", "Archive")
     assert config.imap.folders_exclude == ("Kunden/Alt",)
+    assert config.capture is not None  # [imap]'s patterns are the owner's alone
+    assert (config.capture.folders_include, config.capture.folders_exclude) == ((), ())
+    own = load_config(write(tmp_path, ISSUE_EXAMPLE.replace(
+        'password_env = "INBOXFOLLOW_CAPTURE_PASSWORD"\n',
+        'password_env = "INBOXFOLLOW_CAPTURE_PASSWORD"\nfolders_exclude = ["Werbung*"]\n')))
+    assert own.capture is not None and own.capture.folders_exclude == ("Werbung*",)
+    assert own.imap is not None and own.imap.folders_exclude == ()
     plain = load_config(write(tmp_path, "[owner]\nname='x'\naddresses=['a@b.c']\n"
                                         "[maildir]\npath='m'\nfolders_exclude=['Lists*']\n"))
     assert plain.maildir is not None
@@ -115,8 +149,104 @@ def test_folder_patterns_load(tmp_path: Path) -> None:
 
 
 def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="example.toml"):
+    with pytest.raises(ConfigError) as err:
         load_config(tmp_path / "nope.toml")
+    assert f"config file {tmp_path / 'nope.toml'} not found" in str(err.value)
+    assert f"inboxfollow config --example > {tmp_path / 'nope.toml'}" in str(err.value)
+    assert "--config FILE or $INBOXFOLLOW_CONFIG" in str(err.value)
+
+
+# ---- where things are: the XDG places, and paths relative to the config file -------------
+
+OWNER = "[owner]\nname='x'\naddresses=['a@b.c']\n"
+
+
+@pytest.mark.parametrize(("env", "config", "state"), [
+    ({"HOME": "/h"}, "/h/.config/inboxfollow/config.toml", "/h/.local/state/inboxfollow"),
+    ({"HOME": "/h", "XDG_CONFIG_HOME": "/c", "XDG_STATE_HOME": "/s"},
+     "/c/inboxfollow/config.toml", "/s/inboxfollow"),
+    ({"HOME": "/h", "XDG_CONFIG_HOME": "", "XDG_STATE_HOME": ""},  # empty: as if unset
+     "/h/.config/inboxfollow/config.toml", "/h/.local/state/inboxfollow"),
+    ({"HOME": "/h", "XDG_CONFIG_HOME": "rel/c", "XDG_STATE_HOME": "rel/s"},  # the spec: ignore
+     "/h/.config/inboxfollow/config.toml", "/h/.local/state/inboxfollow"),
+])
+def test_default_places_follow_xdg(env: dict[str, str], config: str, state: str) -> None:
+    assert (default_config_path(env), default_state_dir(env)) == (Path(config), Path(state))
+
+
+def test_a_config_without_a_store_path_keeps_the_store_in_the_xdg_state_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, state = tmp_path / "home", tmp_path / "state-home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    for text in (OWNER, OWNER + "[store]\n", OWNER + "[store]\npath = ''\n"):
+        config = load_config(write(tmp_path, text))  # the environment: HOME
+        assert config.store_path == home / ".local/state/inboxfollow/inboxfollow.json", text
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    assert load_config(write(tmp_path, OWNER)).store_path == state / "inboxfollow/inboxfollow.json"
+
+
+PATH_KEYS = {  # every key that names a file or folder, and how a relative one ends up
+    ("store", "path"): "state/s.json",
+    ("drafts", "templates"): "my-templates",
+    ("maildir", "path"): "mail",
+    ("imap", "ca_file"): "certs/ca.pem",
+    ("smtp", "ca_file"): "certs/ca.pem",
+}
+
+
+def test_every_path_key_is_listed_here() -> None:
+    named = {(section, key) for section, keys in SCHEMA.items() for key in keys
+             if key in ("path", "templates") or key.endswith(("_file", "_dir", "_path"))}
+    assert named == set(PATH_KEYS)
+
+
+def test_relative_paths_are_taken_from_the_config_files_folder_not_the_current_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, elsewhere = tmp_path / "conf", tmp_path / "elsewhere"
+    (folder / "my-templates").mkdir(parents=True)
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    smtp = "[smtp]\nhost='127.0.0.1'\nsecurity='none'\nca_file='certs/ca.pem'\n"
+    imap = ("[imap]\nhost='127.0.0.1'\nsecurity='none'\nusername='u'\npassword_env='P'\n"
+            "ca_file='certs/ca.pem'\n")
+    common = OWNER + "[store]\npath='state/s.json'\n[drafts]\ntemplates='my-templates'\n" + smtp
+    by_imap = load_config(write(folder, common + imap))
+    by_maildir = load_config(Path("../conf") / write(folder, common + "[maildir]\npath='mail'\n")
+                             .name)
+    assert by_imap.imap is not None and by_imap.smtp is not None and by_maildir.maildir
+    got = {("store", "path"): by_imap.store_path, ("drafts", "templates"): by_imap.templates,
+           ("maildir", "path"): by_maildir.maildir.path,
+           ("imap", "ca_file"): Path(by_imap.imap.ca_file),
+           ("smtp", "ca_file"): Path(by_imap.smtp.ca_file)}
+    assert got == {key: folder / value for key, value in PATH_KEYS.items()}
+    assert by_maildir.store_path == folder / "state/s.json"  # a relative --config, too
+    plain = load_config(write(folder, OWNER + imap.replace("certs/ca.pem", "")))
+    assert plain.imap is not None and plain.imap.ca_file == ""  # unset stays unset
+
+
+def test_a_store_at_the_old_default_place_is_used_with_a_one_line_notice(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    env = {"HOME": str(tmp_path / "home")}
+    new = tmp_path / "home/.local/state/inboxfollow/inboxfollow.json"
+    old = tmp_path / "state" / "inboxfollow.json"
+    old.parent.mkdir()
+    old.write_text("{}")
+    with caplog.at_level(logging.WARNING, logger="inboxfollow.config"):
+        assert load_config(write(tmp_path, OWNER), env).store_path == old
+    [notice] = caplog.messages
+    assert "\n" not in notice and str(old) in notice and str(new) in notice
+    assert f"mkdir -p {new.parent} && mv {old} {new}" in notice
+    caplog.clear()
+    explicit = OWNER + "[store]\npath = 'state/inboxfollow.json'\n"  # as written: no notice
+    assert load_config(write(tmp_path, explicit), env).store_path == old
+    new.parent.mkdir(parents=True)
+    new.write_text("{}")  # moved (or copied): the new place wins, quietly
+    assert load_config(write(tmp_path, OWNER), env).store_path == new
+    assert caplog.messages == []
 
 
 def test_cli_exits_2_with_one_line(tmp_path: Path) -> None:

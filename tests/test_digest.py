@@ -325,6 +325,28 @@ def test_a_follow_up_is_due_on_its_local_day_not_before() -> None:
     assert "ann@acme.example" in due_at(datetime(2026, 4, 12, 22, 0, tzinfo=UTC))  # 00:00 local
 
 
+# ---- the owner's templates ----------------------------------------------------------
+
+
+def test_an_owner_template_replaces_the_shipped_one_of_its_name_only(tmp_path: Path) -> None:
+    (tmp_path / "digest.txt.j2").write_text("{{ awaiting|length }} open, {{ owner_name }}\n")
+    subject, text, html = render_digest(digest(), tmp_path)
+    assert text == "1 open, Dana {{ 7*7 }}\n"
+    assert (subject, html) == (render_digest(digest())[0], render_digest(digest())[2])
+    data = build_checklist(RECORDS, derivation(), DRAFTS, OWNER, NOW, TZ)
+    assert render_checklist(data, tmp_path) == render_checklist(data)  # none of theirs
+
+
+def test_a_broken_owner_template_names_its_file_and_the_variable(tmp_path: Path) -> None:
+    (tmp_path / "checklist.html.j2").write_text("<p>{{ dew|length }}</p>\n")
+    data = build_checklist(RECORDS, derivation(), DRAFTS, OWNER, NOW, TZ)
+    with pytest.raises(ConfigError) as err:
+        render_checklist(data, tmp_path)
+    message = str(err.value)
+    assert str(tmp_path / "checklist.html.j2") in message and "'dew' is undefined" in message
+    assert "known variables:" in message and "due" in message
+
+
 # ---- config -----------------------------------------------------------------------------
 
 

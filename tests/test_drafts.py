@@ -110,7 +110,41 @@ def test_a_template_error_names_the_template_and_the_variable(tmp_path: Path) ->
     (tmp_path / "followup.txt.j2").write_text("Hi {{ frist_name }}\n")
     with pytest.raises(ConfigError) as err:
         render_draft(facts(), Templates(tmp_path))
-    assert "followup.txt.j2" in str(err.value) and "frist_name" in str(err.value)
+    assert str(tmp_path / "followup.txt.j2") in str(err.value)  # the owner's file, by path
+    assert "frist_name" in str(err.value) and "first_name" in str(err.value)  # and the fix
+
+
+def test_a_syntax_error_names_the_file_and_the_line(tmp_path: Path) -> None:
+    (tmp_path / "followup_2.txt.j2").write_text("Hi {{ first_name }},\n{% if %}\n")
+    with pytest.raises(ConfigError) as err:
+        render_draft(facts(step=2), Templates(tmp_path))
+    assert f"{tmp_path / 'followup_2.txt.j2'}, line 2" in str(err.value)
+    assert "remove it to use the shipped one" in str(err.value)
+
+
+def test_the_owners_folder_overrides_one_file_at_a_time(tmp_path: Path) -> None:
+    (tmp_path / "followup_2.txt.j2").write_text("Second note for {{ first_name }}.\n")
+    templates = Templates(tmp_path)
+    assert render_draft(facts(step=2), templates).text == "Second note for Ann.\n"
+    shipped = Templates()
+    for step, last in ((1, False), (3, False), (7, False), (11, True)):
+        mine, theirs = (render_draft(facts(step=step, last_step=last), t)
+                        for t in (templates, shipped))
+        assert (mine.template, mine.text) == (theirs.template, theirs.text), step
+
+
+def test_the_owners_general_template_stands_for_steps_they_wrote_none_for(
+    tmp_path: Path,
+) -> None:
+    """Their folder is searched for the whole chain first: a followup.txt.j2 of their own
+    is used rather than a shipped followup_1.txt.j2 they never saw."""
+    (tmp_path / "followup.txt.j2").write_text("Any news, {{ first_name }}?\n")
+    (tmp_path / "followup_3.txt.j2").write_text("Third, {{ first_name }}.\n")
+    templates = Templates(tmp_path)
+    assert render_draft(facts(step=1), templates).text == "Any news, Ann?\n"
+    assert render_draft(facts(step=3), templates).text == "Third, Ann.\n"
+    last = render_draft(facts(step=11, last_step=True), templates)
+    assert (last.template, last.text) == ("followup.txt.j2", "Any news, Ann?\n")
 
 
 def test_html_is_optional_and_escaped(tmp_path: Path) -> None:

@@ -4,18 +4,43 @@ from __future__ import annotations
 
 import base64
 import logging
+import socket
+import threading
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 import pytest
 from imapclient.response_types import BodyData
 
+from inboxfollow.cli import main
+from inboxfollow.config import load_config
 from inboxfollow.errors import ConfigError, MailServerError
 from inboxfollow.model import Part
-from inboxfollow.sources.imap import ImapMailbox, ImapSettings
+from inboxfollow.sources.from_config import open_mailboxes
+from inboxfollow.sources.imap import (
+    INTERACTIVE,
+    PATIENT,
+    ImapMailbox,
+    ImapSettings,
+    RetryPolicy,
+    transport,
+)
 from inboxfollow.sources.imap.bodystructure import parts_from_bodystructure, parts_of
+from inboxfollow.sources.imap.fetch import fetch_item
 from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT
-from tests.dovecot import CuttingProxy, ImapAccount, free_port
+from tests.dovecot import CuttingProxy, DovecotServer, ImapAccount, free_port, new_account
+from tests.mailgen import (
+    ME,
+    Delivery,
+    cli_env,
+    deliver_all,
+    message,
+    ok,
+    run_cli,
+    write_config,
+)
 
 pytestmark = pytest.mark.dovecot
 
@@ -113,7 +138,7 @@ def settings(account: ImapAccount, **changes: object) -> ImapSettings:
         "username": account.username,
         "password": account.password,
         "timeout": 5.0,
-        "retries": 3,
+        "retry": RetryPolicy(connect_attempts=3, reconnects=3),
     }
     values.update(changes)
     return ImapSettings(**values)  # type: ignore[arg-type]
@@ -423,7 +448,9 @@ def test_status_survives_a_dropped_connection(
 def test_retries_back_off_and_then_give_up(imap_account: ImapAccount) -> None:
     delays: list[float] = []
     port = free_port()  # nobody listens here
-    box = ImapMailbox(settings(imap_account, port=port, retries=6), "owner", sleep=delays.append)
+    patient = RetryPolicy(connect_attempts=7)
+    box = ImapMailbox(settings(imap_account, port=port, retry=patient), "owner",
+                      sleep=delays.append)
     with pytest.raises(MailServerError, match="7 attempt") as caught:
         box.status("INBOX")
     assert delays == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0]
@@ -543,3 +570,205 @@ def test_ssl_against_a_plain_port_fails_at_once(imap_account: ImapAccount) -> No
     with pytest.raises(MailServerError, match="security"):
         box.status("INBOX")
     assert delays == []
+
+
+# -- FETCH items under any spelling of their name (pure) ----------------------------------
+
+
+@pytest.mark.parametrize(("key", "asked"), [
+    (b"BODY[HEADER.FIELDS (MESSAGE-ID)]", b"BODY[HEADER.FIELDS (MESSAGE-ID)]"),  # Dovecot
+    (b'BODY[HEADER.FIELDS ("MESSAGE-ID")]', b"BODY[HEADER.FIELDS (MESSAGE-ID)]"),  # Courier
+    (b'body[header.fields ("Message-ID" "X-Loop")]', b"BODY[HEADER.FIELDS (MESSAGE-ID X-LOOP)]"),
+    (b"BODY[HEADER.FIELDS(MESSAGE-ID)]", b"BODY[HEADER.FIELDS (MESSAGE-ID)]"),
+    (b"BODY[]", b"BODY[]"),
+    (b"BODY[HEADER]", b"BODY[HEADER]"),
+])  # fmt: skip
+def test_a_fetch_item_is_found_however_the_server_spells_it(key: bytes, asked: bytes) -> None:
+    assert fetch_item({b"SEQ": 1, key: b"Message-ID: <a@b>\r\n\r\n"}, asked) == (
+        b"Message-ID: <a@b>\r\n\r\n")
+
+
+@pytest.mark.parametrize("asked", [b"BODY[HEADER.FIELDS (DATE)]", b"BODY[TEXT]", b"FLAGS"])
+def test_another_fetch_item_is_not_taken_for_the_one_asked(asked: bytes) -> None:
+    data = {b'BODY[HEADER.FIELDS ("MESSAGE-ID")]': b"x", b"BODY[]": b"y"}
+    assert fetch_item(data, asked) is None
+
+
+# -- failing fast: interactive commands give up at once; the daemon waits ------------------
+
+
+def test_retry_policies_back_off_and_bound_the_attempts() -> None:
+    assert [PATIENT.delay(n) for n in range(1, 8)] == [0.5, 1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+    assert PATIENT.delay(10_000) == 8.0
+    assert (INTERACTIVE.connect_attempts, INTERACTIVE.delay(1)) == (2, 0.25)
+    assert INTERACTIVE.resolve_timeout < PATIENT.resolve_timeout
+    assert PATIENT.connect_attempts > INTERACTIVE.connect_attempts
+    for wrong in ({"connect_attempts": 0}, {"reconnects": -1}, {"resolve_timeout": 0}):
+        with pytest.raises(ConfigError):
+            RetryPolicy(**wrong)  # type: ignore[arg-type]
+
+
+def unreachable(host: str, port: int, policy: RetryPolicy, delays: list[float],
+                security: str = "none") -> ImapMailbox:
+    settings = ImapSettings(host, port, security, "u", "p", timeout=5, retry=policy)
+    return ImapMailbox(settings, "owner", sleep=delays.append)
+
+
+def test_a_refused_connection_ends_an_interactive_command_after_two_attempts() -> None:
+    delays: list[float] = []
+    box = unreachable("127.0.0.1", free_port(), INTERACTIVE, delays)
+    with pytest.raises(MailServerError) as caught:
+        box.folders()
+    assert delays == [0.25]
+    text = str(caught.value)
+    assert "refused the connection (2 attempt(s))" in text
+    assert "check [imap] host and port" in text and "server is up" in text
+    assert isinstance(caught.value.__cause__, ConnectionRefusedError)
+
+
+def test_the_daemon_waits_with_backoff_for_a_server_that_is_down() -> None:
+    delays: list[float] = []
+    with pytest.raises(MailServerError, match="6 attempt"):
+        unreachable("127.0.0.1", free_port(), PATIENT, delays).status("INBOX")
+    assert delays == [0.5, 1.0, 2.0, 4.0, 8.0]
+
+
+def test_an_unknown_host_ends_at_once_naming_the_key() -> None:
+    delays: list[float] = []
+    box = unreachable("mail.nowhere.invalid", 993, INTERACTIVE, delays, security="ssl")
+    with pytest.raises(MailServerError) as caught:
+        box.folders()
+    assert "cannot resolve the IMAP host 'mail.nowhere.invalid'" in str(caught.value)
+    assert "check [imap] host" in str(caught.value)
+    assert len(delays) <= 1  # a retry only where the resolver said "try again" (no DNS at all)
+
+
+def test_name_resolution_is_bounded_by_its_own_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def no_answer(*args: Any, **kwargs: Any) -> Any:  # a name server that never answers
+        release.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(transport.socket, "getaddrinfo", no_answer)
+    try:
+        with pytest.raises(transport.NameTimeout, match="within 0.05 s"):
+            transport.resolve("mail.example.com", 993, 0.05)
+        delays: list[float] = []
+        policy = RetryPolicy(connect_attempts=2, resolve_timeout=0.05)
+        box = unreachable("mail.example.com", 993, policy, delays, security="ssl")
+        with pytest.raises(MailServerError) as caught:
+            box.folders()
+    finally:
+        release.set()
+    assert delays == [0.5]  # no answer may be a passing trouble: tried again, then given up
+    assert "cannot resolve the IMAP host 'mail.example.com' (2 attempt(s))" in str(caught.value)
+    assert "DNS" in str(caught.value)
+
+
+def test_an_ip_address_is_not_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport.socket, "getaddrinfo", None)  # would fail if called
+    assert transport.resolve("127.0.0.1", 143, 1.0)[0][4] == ("127.0.0.1", 143)
+    assert transport.resolve("::1", 143, 1.0)[0][4][:2] == ("::1", 143)
+
+
+def broken_config(account: ImapAccount, tmp_path: Path, where: str) -> Path:
+    """The account's config, its store synced with one due quote, then the server taken away:
+    a closed loopback port, or a host under .invalid (which never resolves)."""
+    quote = message(ME, [("Ann Buyer", "ann@acme.example")], "Quote: 40 chairs",
+                    datetime(2026, 3, 2, 9, tzinfo=UTC), "<q@reyes.example>", "EUR 2,400.")
+    deliver_all(account, [Delivery("Sent", quote, datetime(2026, 3, 2, 9, tzinfo=UTC))])
+    config = write_config(tmp_path, account)
+    ok(run_cli("sync", config=config, env=cli_env(account)))
+    text = config.read_text()
+    if where == "closed port":
+        text = text.replace(f"port = {account.port}", f"port = {free_port()}")
+    else:
+        text = text.replace(f'host = "{account.host}"', 'host = "mail.nowhere.invalid"')
+        text = text.replace('security = "none"', 'security = "ssl"')
+        text = text.replace(f"port = {account.port}", "port = 993")
+    config.write_text(text)
+    return config
+
+
+@pytest.mark.parametrize("where", ["closed port", "unknown host"])
+def test_interactive_commands_fail_fast_with_one_line_that_says_the_fix(
+    imap_account: ImapAccount, tmp_path: Path, where: str
+) -> None:
+    config = broken_config(imap_account, tmp_path, where)
+    env = cli_env(imap_account)
+    for command in ("check", "sync", "drafts"):
+        done = run_cli(command, config=config, env=env, now="2026-03-10T09:00:00+01:00")
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert "Traceback" not in done.stdout + done.stderr
+        if command == "check":
+            problem = [ln for ln in done.stdout.splitlines() if ln.startswith("problem:")]
+            assert len(problem) == 1 and "check [imap] host" in problem[0], done.stdout
+            assert problem[0].startswith("problem: owner: ") and "owner: owner:" not in problem[0]
+            continue
+        assert done.stdout == "", (command, done.stdout)
+        (line,) = done.stderr.strip().splitlines()
+        assert line.startswith("inboxfollow: error: owner: ") or where == "unknown host", line
+        assert "check [imap] host" in line, line
+        assert ("refused the connection" if where == "closed port" else
+                "cannot resolve the IMAP host 'mail.nowhere.invalid'") in line, line
+
+
+def test_an_interactive_command_tries_a_refused_connection_twice_only(
+    imap_account: ImapAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    config = broken_config(imap_account, tmp_path, "closed port")
+    monkeypatch.setenv("INBOXFOLLOW_TEST_PASSWORD", imap_account.password)
+    tries: list[object] = []
+    real = transport.connect_socket
+
+    def counted(addresses: Any, timeout: float | None) -> socket.socket:
+        tries.append(addresses)
+        return real(addresses, timeout)
+
+    monkeypatch.setattr(transport, "connect_socket", counted)
+    for command in ("sync", "drafts"):
+        tries.clear()
+        assert main(["--config", str(config), "--now", "2026-03-10T09:00:00+01:00",
+                     command]) == 1
+        assert len(tries) == 2, command
+        assert "refused the connection (2 attempt(s))" in capsys.readouterr().err
+
+
+def test_the_daemon_and_the_commands_open_mailboxes_with_their_own_patience(
+    imap_account: ImapAccount, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INBOXFOLLOW_TEST_PASSWORD", imap_account.password)
+    config = load_config(write_config(tmp_path, imap_account))
+    (interactive,) = open_mailboxes(config)
+    (patient,) = open_mailboxes(config, retry=PATIENT)
+    assert isinstance(interactive, ImapMailbox) and isinstance(patient, ImapMailbox)
+    assert (interactive.settings.retry, patient.settings.retry) == (INTERACTIVE, PATIENT)
+
+
+# -- the capture mailbox: its own folder settings, never asked for Sent or Drafts ----------
+
+
+def test_the_capture_mailbox_reads_by_its_own_folder_settings(
+    imap_account: ImapAccount, dovecot: DovecotServer, tmp_path: Path
+) -> None:
+    imap_account.create_folders("Archiv")
+    capture = new_account(dovecot, "capture", sent_and_drafts=False)
+    capture.create_folders("Archiv", "Werbung")
+    config = write_config(tmp_path, imap_account, capture=capture)
+    text = config.read_text().replace("[imap]\n", '[imap]\nfolders_exclude = ["Archiv"]\n')
+    config.write_text(text.replace("[store]\n", "folders_include = ['Archiv']\n\n[store]\n"))
+    env = cli_env(imap_account, capture)
+    lines = ok(run_cli("check", config=config, env=env)).strip().splitlines()
+    assert "ok: owner: sync reads 2 folder(s): 'INBOX', 'Sent'" in lines
+    assert "ok: capture: sync reads 2 folder(s): 'INBOX', 'Archiv'" in lines
+    assert [ln for ln in lines if ln.startswith("ok: capture:")] == [
+        "ok: capture: reachable, login works",
+        "ok: capture: sync reads 2 folder(s): 'INBOX', 'Archiv'",
+        next(ln for ln in lines if ln.startswith("ok: capture: server capabilities")),
+    ]  # no Sent, no Drafts asked for
+    assert lines[-1] == "all checks passed"
+    line = ok(run_cli("sync", config=config, env=env))
+    assert "4 folder(s)" in line, line
+

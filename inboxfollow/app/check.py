@@ -30,20 +30,17 @@ def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:
 
 
 def _check_source(source: Mailbox, section: str, emit: Callable[[str], None]) -> list[str]:
-    """Login, roles, the folders a sync reads; only the owner's mailbox needs Sent and Drafts."""
+    """Login, the folders a sync reads, capabilities. Only the owner's mailbox is asked for
+    Sent and Drafts: the capture mailbox needs neither."""
     name = getattr(source, "name", "mailbox")
     problems: list[str] = []
     try:
-        roles = source.folders()
-        emit(f"ok: {name}: reachable, login works")
-        for role in (INBOX, SENT, DRAFTS):
-            if role in roles:
-                emit(f"ok: {name}: {role} folder is {roles[role]!r}")
-        if name == "owner" and DRAFTS not in roles:
-            problems.append(f"{name}: no drafts folder found by SPECIAL-USE or common name; "
-                            f"set [{section}].drafts_folder")
+        if name == "owner":
+            problems += _check_roles(source, name, section, emit)
         try:
             read = source.folders_to_sync()
+            if name != "owner":
+                emit(f"ok: {name}: reachable, login works")
             emit(f"ok: {name}: sync reads {len(read)} folder(s): {', '.join(map(repr, read))}")
         except ConfigError as err:  # the owner's mailbox without a Sent folder
             problems.insert(0, f"{name}: {err}")
@@ -51,10 +48,26 @@ def _check_source(source: Mailbox, section: str, emit: Callable[[str], None]) ->
         if capabilities is not None:
             emit(f"ok: {name}: server capabilities: {' '.join(sorted(capabilities()))}")
     except InboxfollowError as err:
-        emit(f"problem: {name}: {err}")
-        return [str(err)]
+        text = str(err).removeprefix(f"{name}: ")
+        emit(f"problem: {name}: {text}")
+        return [f"{name}: {text}"]
     finally:
         source.close()
     for text in problems:
         emit(f"problem: {text}")
     return problems
+
+
+def _check_roles(
+    source: Mailbox, name: str, section: str, emit: Callable[[str], None]
+) -> list[str]:
+    """The owner's INBOX, Sent and Drafts folders; a problem when Drafts is missing."""
+    roles = source.folders()
+    emit(f"ok: {name}: reachable, login works")
+    for role in (INBOX, SENT, DRAFTS):
+        if role in roles:
+            emit(f"ok: {name}: {role} folder is {roles[role]!r}")
+    if DRAFTS in roles:
+        return []
+    return [f"{name}: no drafts folder found by SPECIAL-USE or common name; "
+            f"set [{section}].drafts_folder"]

@@ -13,7 +13,7 @@ from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.sync import sync
 from inboxfollow.config import Config
 from inboxfollow.rules.slots import Slot
-from inboxfollow.sources.from_config import open_mailboxes
+from inboxfollow.sources.from_config import PATIENT, open_mailboxes
 from inboxfollow.store import Store
 
 JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
@@ -28,14 +28,14 @@ def digest_job(config: Config, checklist: bool = False) -> JobFunc:
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
         if checklist and config.calendar.is_skipped(now.astimezone(config.timezone).date()):
             return "not sent: a weekend day or holiday"
-        return send_digest(config, store, now, lambda: owner_mailbox(config), checklist)
+        return send_digest(config, store, now, lambda: owner_mailbox(config, PATIENT), checklist)
 
     return run
 
 
 def sync_job(config: Config) -> JobFunc:
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
-        sources = open_mailboxes(config)
+        sources = open_mailboxes(config, retry=PATIENT)  # the daemon waits for the server
         try:
             summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
             withdrawn = withdraw_answered(config, store, sources[0], now) if summary.new else []
@@ -50,7 +50,7 @@ def sync_job(config: Config) -> JobFunc:
 
 def drafts_job(config: Config) -> JobFunc:
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
-        mailbox = open_mailboxes(config)[0]
+        mailbox = open_mailboxes(config, retry=PATIENT)[0]
         try:
             actions = run_drafts(config, store, mailbox, now, dry_run=False)
         finally:

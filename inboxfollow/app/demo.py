@@ -190,4 +190,6 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
     cfg = folder / "inboxfollow.toml"
     emit(f"\nTry: inboxfollow --config {cfg} quotes --status all")
     emit(f"     inboxfollow --config {cfg} explain <message id from `quotes --json`>")
+    emit("\nYour own mailbox: `inboxfollow config --example` prints a config to start from;"
+         " `inboxfollow config` says where it goes.")
     return 0

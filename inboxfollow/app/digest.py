@@ -18,7 +18,7 @@ from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.outbox.digest import build_digest_message, render_checklist, render_digest
 from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
 from inboxfollow.rules.digest import build_checklist, build_digest
-from inboxfollow.sources.from_config import open_mailboxes
+from inboxfollow.sources.from_config import INTERACTIVE, RetryPolicy, open_mailboxes
 from inboxfollow.store import Store
 
 LOG = logging.getLogger(__name__)
@@ -132,6 +132,6 @@ def digest_command(
     return "; ".join(lines)
 
 
-def owner_mailbox(config: Config) -> OwnerMailbox:
+def owner_mailbox(config: Config, retry: RetryPolicy = INTERACTIVE) -> OwnerMailbox:
     """The owner's mailbox (IMAP or Maildir), which takes the digest into its INBOX."""
-    return open_mailboxes(config)[0]
+    return open_mailboxes(config, retry)[0]

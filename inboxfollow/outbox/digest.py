@@ -16,42 +16,30 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
-from jinja2 import TemplateError
-
-from inboxfollow.config import DEFAULT_TEMPLATES
-from inboxfollow.errors import ConfigError
 from inboxfollow.mail.text import one_line
-from inboxfollow.outbox.templates import environment
+from inboxfollow.outbox.templates import TemplateSet
 from inboxfollow.rules.digest import ChecklistData, DigestData
 
 DIGEST_HEADER = "X-Inboxfollow-Digest"
 
 
 def _render_pair(name: str, data: DigestData | ChecklistData,
-                 templates_dir: Path) -> tuple[str, str, str]:
-    env = environment([templates_dir, DEFAULT_TEMPLATES])  # the owner's first, then ours
+                 templates_dir: Path | None) -> tuple[str, str, str]:
+    templates = TemplateSet(templates_dir)  # the owner's file first, else the shipped one
     subject = one_line(data.subject)
     values = {f.name: getattr(data, f.name) for f in fields(data)} | {"subject": subject}
-    try:
-        text = env.get_template(f"{name}.txt.j2").render(**values)
-        html = env.get_template(f"{name}.html.j2").render(**values)
-    except TemplateError as err:
-        raise ConfigError(
-            f"digest template {name}: {err}",
-            f"fix or remove {name}.txt.j2 / {name}.html.j2 in {templates_dir}",
-        ) from err
+    text = templates.render(templates.get(f"{name}.txt.j2"), values)
+    html = templates.render(templates.get(f"{name}.html.j2"), values)
     return subject, text, html
 
 
-def render_digest(
-    data: DigestData, templates_dir: Path = DEFAULT_TEMPLATES
-) -> tuple[str, str, str]:
+def render_digest(data: DigestData, templates_dir: Path | None = None) -> tuple[str, str, str]:
     """(subject, text, html) of the weekly digest."""
     return _render_pair("digest", data, templates_dir)
 
 
 def render_checklist(
-    data: ChecklistData, templates_dir: Path = DEFAULT_TEMPLATES
+    data: ChecklistData, templates_dir: Path | None = None
 ) -> tuple[str, str, str]:
     """(subject, text, html) of the daily checklist."""
     return _render_pair("checklist", data, templates_dir)

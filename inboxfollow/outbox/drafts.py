@@ -19,12 +19,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateError, TemplateNotFound, UndefinedError
-
-from inboxfollow.config import DEFAULT_TEMPLATES
 from inboxfollow.errors import ConfigError
 from inboxfollow.mail.text import base_subject, one_line
-from inboxfollow.outbox.templates import environment
+from inboxfollow.outbox.templates import TemplateSet
 
 LOOP_HEADER = "X-Inboxfollow-Loop"
 
@@ -70,15 +67,16 @@ class Draft:
 
 
 class Templates:
-    """The Jinja2 templates for drafts: one per step, with a fallback."""
+    """The Jinja2 templates for drafts: one per step, with a fallback.
 
-    def __init__(self, folder: Path = DEFAULT_TEMPLATES) -> None:
-        if not folder.is_dir():
-            raise ConfigError(
-                f"templates folder {folder} does not exist", "check [drafts].templates"
-            )
+    The shipped templates, each replaceable by a file of the same name in `folder`
+    ([drafts].templates); None uses the shipped ones alone.
+    """
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.templates = TemplateSet(folder)
         self.folder = folder
-        self.env = environment([folder])
+        self.env = self.templates.env
 
     def names_for(self, facts: DraftFacts, suffix: str) -> list[str]:
         names = [f"followup_{facts.step}.{suffix}.j2", f"followup.{suffix}.j2"]
@@ -87,23 +85,13 @@ class Templates:
         return names
 
     def render(self, facts: DraftFacts, suffix: str, required: bool) -> tuple[str, str] | None:
-        for name in self.names_for(facts, suffix):
-            try:
-                template = self.env.get_template(name)
-            except TemplateNotFound:
-                continue
-            except TemplateError as err:
-                raise ConfigError(f"template {name}: {err}", "fix the template") from err
-            try:
-                return name, template.render(**template_values(facts))
-            except UndefinedError as err:
-                raise ConfigError(
-                    f"template {name} uses a variable it was not given: {err.message}",
-                    f"known variables: {', '.join(sorted(template_values(facts)))}",
-                ) from err
+        template = self.templates.first(self.names_for(facts, suffix))
+        if template is not None:
+            name = template.name or self.names_for(facts, suffix)[-1]
+            return name, self.templates.render(template, template_values(facts))
         if required:
             raise ConfigError(
-                f"no template for step {facts.step} in {self.folder}",
+                f"no template for step {facts.step} in {self.folder or 'the shipped templates'}",
                 f"add {self.names_for(facts, suffix)[-1]}",
             )
         return None

@@ -2,5 +2,6 @@
 
 from inboxfollow.sources.imap.connection import ImapSettings
 from inboxfollow.sources.imap.mailbox import ImapMailbox
+from inboxfollow.sources.imap.transport import INTERACTIVE, PATIENT, RetryPolicy
 
-__all__ = ["ImapMailbox", "ImapSettings"]
+__all__ = ["INTERACTIVE", "PATIENT", "ImapMailbox", "ImapSettings", "RetryPolicy"]

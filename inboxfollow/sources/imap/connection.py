@@ -1,8 +1,10 @@
 """One IMAP login: settings, TLS with certificate checks, login, and retries after a drop.
 
-`ImapConnection` connects lazily and runs each operation on a live connection;
-a dropped or timed-out connection is reopened and the operation retried, with
-capped exponential backoff. Errors leave it as `MailServerError` or `ConfigError`.
+`ImapConnection` connects lazily and runs each operation on a live connection.
+How patiently is the settings' `RetryPolicy` (transport.py): a connection that
+cannot be opened is tried `connect_attempts` times; a dropped or timed-out one is
+reopened and the operation retried up to `reconnects` times, with capped
+exponential backoff. Errors leave it as `MailServerError` or `ConfigError`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,12 @@ from inboxfollow.config_schema import is_loopback
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
 from inboxfollow.sources.imap.fetch import text
 from inboxfollow.sources.imap.folders import ROLES
+from inboxfollow.sources.imap.transport import (
+    PATIENT,
+    NameTimeout,
+    RetryPolicy,
+    connect_client,
+)
 
 LOG = logging.getLogger(__name__)
 
@@ -31,8 +39,6 @@ T = TypeVar("T")
 SECURITY_MODES = ("ssl", "starttls", "none")
 # TLS errors that mean the connection dropped, not that TLS cannot work.
 SSL_DROPS = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
-BACKOFF_FIRST = 0.5
-BACKOFF_CAP = 8.0
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class ImapSettings:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     folder_overrides: Mapping[str, str] = field(default_factory=dict)  # role -> folder name
-    retries: int = 5
+    retry: RetryPolicy = PATIENT  # interactive commands pass transport.INTERACTIVE
     ca_file: str | None = None
 
     def __post_init__(self) -> None:
@@ -67,8 +73,8 @@ class ImapSettings:
                 f"unknown folder role(s) in folder overrides: {', '.join(unknown)}",
                 "folder overrides may name: " + ", ".join(ROLES),
             )
-        if self.timeout <= 0 or self.retries < 0:
-            raise ConfigError("IMAP timeout must be > 0 and retries >= 0", "check timeout, retries")
+        if self.timeout <= 0:
+            raise ConfigError("IMAP timeout must be > 0", "check [imap] timeout")
 
 
 class ImapConnection:
@@ -95,6 +101,17 @@ class ImapConnection:
         """The next `select` selects again (and so reads UIDVALIDITY as of now)."""
         self._selected = None
 
+    def ready_to_append(self, client: IMAPClient, folder: str) -> None:
+        """Leave `folder` if it is selected read-only: Courier refuses an APPEND into the
+        folder selected with EXAMINE ("Current box is selected READ-ONLY")."""
+        if self._selected != (folder, True):
+            return
+        if client.has_capability("UNSELECT"):
+            client.unselect_folder()
+        else:
+            client.close_folder()  # after EXAMINE, CLOSE removes nothing (RFC 3501 6.4.2)
+        self._selected = None
+
     def close(self) -> None:
         client, self._client, self._selected = self._client, None, None
         if client is None:
@@ -106,9 +123,9 @@ class ImapConnection:
             shutdown(client)
 
     def run(self, what: str, operation: Callable[[IMAPClient], T]) -> T:
-        """Run `operation` on a live connection; reconnect and retry on transient failures."""
-        delay = BACKOFF_FIRST
-        attempt = 0
+        """Run `operation` on a live connection; reconnect and retry after a drop."""
+        policy = self.settings.retry
+        retry = 0
         while True:
             try:
                 return operation(self._connection())
@@ -118,34 +135,48 @@ class ImapConnection:
                 if not is_transient(err):
                     raise self._translate(what, err) from err
                 self._drop()
-                attempt += 1
-                if attempt > self.settings.retries:
-                    raise self._unreachable(what, err) from err
+                retry += 1
+                if retry > policy.reconnects:
+                    raise self._unreachable(what, err, retry) from err
+                delay = policy.delay(retry)
                 LOG.warning(
                     "%s: %s failed (%s); reconnecting in %.1fs (retry %d of %d)",
-                    self.name,
-                    what,
-                    self.redact(text(err)),
-                    delay,
-                    attempt,
-                    self.settings.retries,
-                )
+                    self.name, what, self.redact(text(err)), delay, retry, policy.reconnects,
+                )  # fmt: skip
                 self._sleep(delay)
-                delay = min(delay * 2, BACKOFF_CAP)
 
     def _connection(self) -> IMAPClient:
         if self._client is None:
-            self._client = self._open()
+            self._client = self._connect()
         return self._client
+
+    def _connect(self) -> IMAPClient:
+        """A new connection, tried `connect_attempts` times while the failure may pass."""
+        policy = self.settings.retry
+        attempt = 1
+        while True:
+            try:
+                return self._open()
+            except InboxfollowError:
+                raise
+            except Exception as err:
+                if not is_transient(err):
+                    raise
+                if attempt >= policy.connect_attempts:
+                    raise self._unreachable("connect", err, attempt) from err
+                LOG.info("%s: cannot connect to %s (%s); trying again in %.2fs (%d of %d)",
+                         self.name, self.settings.host, self.redact(text(err)),
+                         policy.delay(attempt), attempt + 1, policy.connect_attempts)
+                self._sleep(policy.delay(attempt))
+                attempt += 1
 
     def _open(self) -> IMAPClient:
         s = self.settings
         context = self._ssl_context() if s.security != "none" else None
         LOG.debug("%s: connecting to %s:%s (%s)", self.name, s.host, s.port, s.security)
         port = s.port or (993 if s.security == "ssl" else 143)  # 0: the usual port
-        client = IMAPClient(
-            s.host, port, ssl=s.security == "ssl", ssl_context=context, timeout=s.timeout
-        )
+        client = connect_client(s.host, port, s.retry, tls=s.security == "ssl",
+                                context=context, timeout=s.timeout)
         client.normalise_times = False
         if not logging.getLogger("imapclient.imaplib").isEnabledFor(logging.DEBUG):
             # imapclient sets imaplib's debug level to 5 so that its logger can show the
@@ -153,9 +184,12 @@ class ImapConnection:
             # every line, about a tenth of a large FETCH. Only when nobody would see it.
             client._imap.debug = 0
         try:
-            if s.security == "starttls":
-                self._starttls(client, context)
-            self._login(client)
+            if preauthenticated(client):
+                self._preauth(client)
+            else:
+                if s.security == "starttls":
+                    self._starttls(client, context)
+                self._login(client)
         except BaseException:
             shutdown(client)
             raise
@@ -181,6 +215,18 @@ class ImapConnection:
                 "check [imap] security and port (security = ssl with port 993 is the usual choice)",
             )
         client.starttls(context)
+
+    def _preauth(self, client: IMAPClient) -> None:
+        """The server greeted PREAUTH (an IMAP server run over a pipe or tunnel, such as
+        Courier's imapd): logged in already, no LOGIN. STARTTLS is no longer possible."""
+        if self.settings.security == "starttls":
+            raise MailServerError(
+                f"{self.settings.host}:{self.settings.port} greeted PREAUTH, so STARTTLS "
+                "cannot be started; refusing an unencrypted session",
+                "check [imap] security and port (security = ssl with port 993 is the usual "
+                "choice)",
+            )
+        LOG.debug("%s: the server greeted PREAUTH: logged in already", self.name)
 
     def _login(self, client: IMAPClient) -> None:
         s = self.settings
@@ -228,11 +274,23 @@ class ImapConnection:
             "check the folder name ([imap] sent_folder, drafts_folder) and the [imap] settings",
         )
 
-    def _unreachable(self, what: str, err: BaseException) -> MailServerError:
+    def _unreachable(self, what: str, err: BaseException, attempts: int) -> MailServerError:
         s = self.settings
+        tries = f"{attempts} attempt(s)"
+        if isinstance(err, NameTimeout | socket.gaierror):
+            return MailServerError(
+                f"{self.name}: cannot resolve the IMAP host {s.host!r} ({tries}): {err}",
+                "check [imap] host, and that this machine is online and its DNS works",
+            )
+        if isinstance(err, ConnectionRefusedError):
+            return MailServerError(
+                f"{self.name}: {s.host}:{s.port} refused the connection ({tries})",
+                "check [imap] host and port (993 for security = ssl, 143 for starttls), "
+                "and that the server is up",
+            )
         return MailServerError(
-            f"{self.name}: {what} on {s.host}:{s.port} failed after "
-            f"{s.retries + 1} attempt(s): {self.redact(text(err))}",
+            f"{self.name}: {what} on {s.host}:{s.port} failed after {tries}: "
+            f"{self.redact(text(err))}",
             "check [imap] host, port and security, and that the server is up",
         )
 
@@ -246,9 +304,18 @@ class ImapConnection:
         return text.replace(password, "**REDACTED**") if password else text
 
 
+def preauthenticated(client: IMAPClient) -> bool:
+    """The server's greeting was PREAUTH (RFC 3501 7.1.4): no login needed, or possible."""
+    welcome = client.welcome if isinstance(client.welcome, bytes) else b""
+    return welcome.upper().startswith(b"* PREAUTH")
+
+
 def is_transient(err: BaseException) -> bool:
-    """Worth a reconnect: a dropped or timed-out connection, not a refusal or a bad cert."""
-    if isinstance(err, ssl.SSLCertVerificationError | socket.gaierror):
+    """Worth a reconnect: a dropped or timed-out connection, or a name server that did not
+    answer; not an unknown host, a refusal of the login or a bad certificate."""
+    if isinstance(err, socket.gaierror):
+        return err.errno == socket.EAI_AGAIN  # "temporary failure in name resolution"
+    if isinstance(err, ssl.SSLCertVerificationError):
         return False
     if isinstance(err, ssl.SSLError) and not isinstance(err, SSL_DROPS):
         return False  # a TLS handshake that cannot work: wrong port or security

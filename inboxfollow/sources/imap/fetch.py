@@ -27,10 +27,28 @@ LOG = logging.getLogger(__name__)
 HEADER_ITEMS = [b"BODY.PEEK[HEADER]", b"BODYSTRUCTURE", b"INTERNALDATE", b"RFC822.SIZE", b"FLAGS"]
 
 
+def fetch_item(data: Mapping[bytes, Any], name: bytes) -> Any:
+    """FETCH item `name` of one message, however the server spelt its key (None if absent):
+    Courier quotes header names, `BODY[HEADER.FIELDS ("MESSAGE-ID")]`; case may differ."""
+    value = data.get(name)
+    if value is not None:
+        return value
+    wanted = item_key(name)
+    return next((v for k, v in data.items() if isinstance(k, bytes) and item_key(k) == wanted),
+                None)
+
+
+def item_key(name: bytes) -> bytes:
+    """A FETCH item's name as one spelling: upper case, no quotes, single spaces."""
+    spaced = name.upper().replace(b'"', b" ").replace(b"(", b" ( ").replace(b")", b" ) ")
+    return b" ".join(spaced.split()).replace(b"( ", b"(").replace(b" )", b")").replace(
+        b" ]", b"]")
+
+
 def fetched_message(
     location: Location, uid: int, data: Mapping[bytes, Any]
 ) -> FetchedMessage | None:
-    header = data.get(b"BODY[HEADER]")
+    header = fetch_item(data, b"BODY[HEADER]")
     if header is None:
         return None
     return FetchedMessage(

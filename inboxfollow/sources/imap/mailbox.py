@@ -25,6 +25,7 @@ from inboxfollow.sources.imap.fetch import (
     appenduids,
     fetch_fast,
     fetch_header_items,
+    fetch_item,
     header_value,
     messages_of,
     text,
@@ -148,6 +149,7 @@ class ImapMailbox:
                 found = self._search(client, folder, "Message-ID", message_id)
                 if found:
                     return found[-1]
+            self._conn.ready_to_append(client, folder)
             response = client.append(folder, raw, flags=list(flags), msg_time=date)
             uids = appenduids(response)
             return uids[0] if uids else None
@@ -195,6 +197,7 @@ class ImapMailbox:
                         found[i] = hits[-1]
             todo = [i for i in range(len(raws)) if i not in found]
             if todo:
+                self._conn.ready_to_append(client, folder)
                 typ, data = client.multiappend(folder, [item | {"msg": raws[i]} for i in todo])
                 if typ != "OK":
                     raise MailServerError(
@@ -219,12 +222,13 @@ class ImapMailbox:
             self._conn.select(client, folder, readonly=True)
             uids = sorted(client.search(["HEADER", header, ""]))
             found: dict[str, list[int]] = {}
-            item = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
+            name = b"BODY[HEADER.FIELDS (MESSAGE-ID)]"
             for start in range(0, len(uids), 500):
                 chunk = uids[start : start + 500]
                 response = client.fetch(chunk, [b"BODY.PEEK[HEADER.FIELDS (MESSAGE-ID)]"])
                 for uid in chunk:
-                    value = header_value(response.get(uid, {}).get(item, b""), "message-id")
+                    fields = fetch_item(response.get(uid, {}), name) or b""
+                    value = header_value(fields, "message-id")
                     if value:
                         found.setdefault(value, []).append(uid)
             return found
@@ -237,7 +241,7 @@ class ImapMailbox:
         def fetch(client: IMAPClient) -> bytes | None:
             self._conn.select(client, folder, readonly=True)
             data = client.fetch([uid], [b"BODY.PEEK[]"]).get(uid, {})
-            body = data.get(b"BODY[]")
+            body = fetch_item(data, b"BODY[]")
             return bytes(body) if body is not None else None
 
         return self._conn.run(f"FETCH {folder}", fetch)
