@@ -4,7 +4,8 @@ Every key is declared once in `config_schema.SCHEMA` with its type and default;
 an unknown key or a wrong type is a ConfigError naming the key and what would be
 right.
 Passwords never live in the file: `password_env` names an environment
-variable, `password_cmd` a command that prints the password.
+variable, `password_cmd` a command that prints the password; with auth = "oauth2",
+`token_cmd` a command that prints an access token (credentials.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from inboxfollow.config_schema import (
     time_of_day,
     zone,
 )
-from inboxfollow.credentials import Secret, secret_of
+from inboxfollow.credentials import Secret, TokenCmd, login_of
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
@@ -67,7 +68,7 @@ class ImapConfig:
     port: int
     security: str
     username: str
-    secret: Secret
+    secret: Secret | TokenCmd  # a password source, or auth = "oauth2"'s token command
     timeout: float
     ca_file: str
     sent_folder: str
@@ -89,7 +90,7 @@ class MaildirConfig:
 class CaptureConfig:
     address: str
     username: str
-    secret: Secret | None
+    secret: Secret | TokenCmd | None
     folders_include: tuple[str, ...] = ()  # the capture mailbox's own; it needs no Sent or Drafts
     folders_exclude: tuple[str, ...] = ()
 
@@ -114,7 +115,7 @@ class SmtpConfig:
     port: int
     security: str  # "starttls", "ssl" (implicit TLS) or "none" (loopback only)
     username: str  # "" for no login
-    secret: Secret | None  # None when there is no login
+    secret: Secret | TokenCmd | None  # None when there is no login
     timeout: float
     ca_file: str
 
@@ -289,7 +290,7 @@ def _imap(base: Path, body: dict[str, Any]) -> ImapConfig:
         port=port,
         security=security,
         username=body["username"],
-        secret=secret_of("imap", body),
+        secret=login_of("imap", body),
         timeout=float(body["timeout"]),
         ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
         sent_folder=body["sent_folder"],
@@ -341,7 +342,7 @@ def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:
         raise ConfigError(
             "[capture].username needs an [imap] section", "the capture mailbox is polled over IMAP"
         )
-    return CaptureConfig(address, body["username"], secret_of("capture", body),
+    return CaptureConfig(address, body["username"], login_of("capture", body),
                          _folder_patterns("capture", "folders_include", body),
                          _folder_patterns("capture", "folders_exclude", body))
 
@@ -376,14 +377,15 @@ def _smtp(base: Path, body: dict[str, Any]) -> SmtpConfig:
     port = port_of("smtp", body, {"starttls": 587, "ssl": 465, "none": 25},
                  "the password and the digest")
     username = body["username"]
-    if not username and (body["password_env"] or body["password_cmd"]):
-        raise ConfigError("[smtp] has a password source but no username", "set [smtp].username")
+    if not username and (body["auth"] == "oauth2" or body["password_env"]
+                         or body["password_cmd"] or body["token_cmd"]):
+        raise ConfigError("[smtp] has a login source but no username", "set [smtp].username")
     return SmtpConfig(
         host=body["host"],
         port=port,
         security=security,
         username=username,
-        secret=secret_of("smtp", body) if username else None,
+        secret=login_of("smtp", body) if username else None,
         timeout=float(positive("[smtp].timeout", body["timeout"])),
         ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
     )

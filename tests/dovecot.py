@@ -494,3 +494,58 @@ def _close_pair(pair: tuple[socket.socket, socket.socket]) -> None:
         except OSError:
             pass
         sock.close()
+
+
+OAUTH2_PASSDB = """\
+auth_mechanisms = plain login {mechanisms}
+passdb {{
+  driver = oauth2
+  mechanisms = {mechanisms}
+  args = {root}/dovecot-oauth2.conf.ext
+}}
+passdb {{
+  driver = passwd-file
+  mechanisms = plain login
+"""
+OAUTH2_CONF = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
+@dataclass
+class OAuth2DovecotServer(DovecotServer):
+    """The same Dovecot, but XOAUTH2 and OAUTHBEARER logins are checked by its oauth2
+    passdb, which POSTs each token to `introspection_url` (tests/oauth_server.py);
+    plain logins still use the users' passwords. `mechanisms`: the SASL mechanisms for
+    tokens it offers ("xoauth2" alone plays a server without OAUTHBEARER)."""
+
+    introspection_url: str = ""
+    mechanisms: str = "xoauth2 oauthbearer"
+
+    @classmethod
+    def start_oauth2(
+        cls, introspection_url: str, mechanisms: str = "xoauth2 oauthbearer"
+    ) -> OAuth2DovecotServer:
+        if not os.path.exists(DOVECOT):
+            raise RuntimeError(f"{DOVECOT} not found: {INSTALL_HINT}")
+        root = Path(tempfile.mkdtemp(prefix="inboxfollow-dovecot-oauth2-"))
+        root.chmod(0o755)
+        server = cls(root=root, port=free_port(), ssl_port=free_port(),
+                     introspection_url=introspection_url, mechanisms=mechanisms)
+        server._write_files()
+        server._run()
+        return server
+
+    def _write_files(self) -> None:
+        super()._write_files()
+        (self.root / "dovecot-oauth2.conf.ext").write_text(
+            OAUTH2_CONF.format(url=self.introspection_url))
+        plain = "passdb {\n  driver = passwd-file\n"
+        config = self.config_path.read_text()
+        self.config_path.write_text(config.replace(plain, OAUTH2_PASSDB.format(root=self.root,
+                                                                     mechanisms=self.mechanisms)))

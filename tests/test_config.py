@@ -116,6 +116,20 @@ BAD = [
         ("folders_exclude = ['Lists/%']", "[capture].folders_exclude has 'Lists/%'"),
         ("sent_folder = 'Sent'", "unknown key [capture].sent_folder"),
     ]],
+    *[(f"[owner]\nname='x'\naddresses=['a@b.c']\n[{section}]\nhost='h'\nusername='u'\n{line}\n",
+       expected.format(s=section)) for section in ("imap", "smtp") for line, expected in [
+        ("auth='oauth2'", '[{s}].auth = "oauth2" needs [{s}].token_cmd (set token_cmd to a'),
+        ("auth='oauth2'\ntoken_cmd='t'\npassword_env='P'", "remove [{s}].password_env, or set"),
+        ("auth='oauth2'\ntoken_cmd='t'\npassword_cmd='p'", "remove [{s}].password_cmd, or set"),
+        ("password_env='P'\ntoken_cmd='t'", 'set [{s}].auth = "oauth2" to log in with the token'),
+        ("auth='xoauth2'\ntoken_cmd='t'", "use one of: password, oauth2"),
+        ("auth='oauth2'\ntoken_cmd=['oama']", "[{s}].token_cmd must be str"),
+    ]],
+    ("[owner]\nname='x'\naddresses=['a@b.c']\n[imap]\nhost='h'\nusername='u'\nauth='oauth2'\n"
+     "token_cmd='t'\n[capture]\naddress='c@b.c'\nusername='c'\nauth='oauth2'\n",
+     '[capture].auth = "oauth2" needs [capture].token_cmd'),
+    ("[owner]\nname='x'\naddresses=['a@b.c']\n[smtp]\nhost='h'\nauth='oauth2'\ntoken_cmd='t'\n",
+     "[smtp] has a login source but no username (set [smtp].username)"),
 ]
 
 

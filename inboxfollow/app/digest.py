@@ -14,6 +14,7 @@ from typing import Protocol
 
 from inboxfollow.app.loops import derive
 from inboxfollow.config import Config
+from inboxfollow.credentials import Secret, TokenCmd
 from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.outbox.digest import build_digest_message, render_checklist, render_digest
 from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
@@ -62,9 +63,11 @@ def mailer_for(config: Config, mailbox_factory: MailboxFactory
         smtp = config.smtp
         if smtp is None:
             raise ConfigError('[digest].delivery = "smtp" needs an [smtp] section')
-        password = smtp.secret.resolve() if smtp.secret else ""
+        login = smtp.secret
+        oauth = login.fetch if isinstance(login, TokenCmd) else None  # anew at every login
+        password = login.resolve() if isinstance(login, Secret) else ""
         mailer = SmtpMailer(smtp.host, smtp.port, smtp.security, smtp.username, password,
-                            smtp.timeout, smtp.ca_file)
+                            smtp.timeout, smtp.ca_file, token_source=oauth)
         return mailer, lambda: None
     mailbox = mailbox_factory()
     return ImapAppendMailer(mailbox, "INBOX"), mailbox.close

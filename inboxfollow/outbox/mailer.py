@@ -4,7 +4,8 @@
 text when STARTTLS is missing, and allows no encryption only on loopback.
 `ImapAppendMailer` puts the message into a mailbox folder, unread, through any
 object with the `Mailbox.append` method (an `ImapMailbox` or a `MaildirMailbox`).
-Every library error becomes a `MailServerError` that never holds the password.
+Every library error becomes a `MailServerError` that never holds the password or a
+token. With a `token_source` (auth = "oauth2") it logs in with OAUTHBEARER or XOAUTH2.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import logging
 import smtplib
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, overload
 
 from inboxfollow.config_schema import is_loopback
+from inboxfollow.credentials import redact, sasl_oauth
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
 
 LOG = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class SmtpMailer:
         password: str = "",
         timeout: float = 30.0,
         ca_file: str = "",
+        token_source: Callable[[], str] | None = None,  # auth = "oauth2": anew per login
     ) -> None:
         if security not in SMTP_SECURITY:
             raise ConfigError(f"[smtp].security is {security!r}", "use starttls, ssl or none")
@@ -67,6 +70,8 @@ class SmtpMailer:
         self._password = password
         self.timeout = timeout
         self.ca_file = ca_file
+        self._token_source = token_source
+        self._tokens: list[str] = []  # the latest access tokens, only to redact them
 
     def __repr__(self) -> str:
         return f"SmtpMailer({self.host!r}, {self.port}, {self.security!r}, {self.username!r})"
@@ -126,6 +131,9 @@ class SmtpMailer:
     def _login(self, smtp: smtplib.SMTP) -> None:
         if not self.username:
             return
+        if self._token_source is not None:
+            self._oauth_login(smtp, self._token_source)
+            return
         if self._password.isascii():
             smtp.login(self.username, self._password)
             return
@@ -134,6 +142,22 @@ class SmtpMailer:
         code, _ = smtp.docmd("AUTH", "PLAIN " + base64.b64encode(token).decode("ascii"))
         if code != 235:
             raise smtplib.SMTPAuthenticationError(code, b"authentication failed")
+
+    def _oauth_login(self, smtp: smtplib.SMTP, fetch: Callable[[], str]) -> None:
+        """OAUTHBEARER (RFC 7628) where offered, else XOAUTH2; after a refusal the token
+        is fetched once more before giving up."""
+        offered = smtp.esmtp_features.get("auth", "").upper().split()
+        mechanism = "OAUTHBEARER" if "OAUTHBEARER" in offered else "XOAUTH2"
+        for attempt in (1, 2):
+            token = fetch()
+            self._tokens = [token, *self._tokens][:2]
+            try:
+                smtp.auth(mechanism, _Responder(sasl_oauth(mechanism, self.username, token)))
+                return
+            except smtplib.SMTPAuthenticationError:
+                if attempt == 2:
+                    raise
+                LOG.info("%s refused the access token; fetching a fresh one", self.host)
 
     # -- errors --------------------------------------------------------------
 
@@ -148,6 +172,13 @@ class SmtpMailer:
             return MailServerError(
                 f"TLS with {where} failed: {self._redact(str(err))}",
                 "check [smtp].port and security (starttls on 587, ssl on 465)",
+            )
+        if isinstance(err, smtplib.SMTPAuthenticationError) and self._token_source:
+            return MailServerError(
+                f"{where} refused the OAuth2 access token for {self.username!r}, twice: "
+                f"{self._reply(err)}",
+                "the token has expired, was revoked or is another account's: check "
+                "[smtp].token_cmd (run it by hand) and [smtp].username",
             )
         if isinstance(err, smtplib.SMTPAuthenticationError):
             return MailServerError(
@@ -170,14 +201,22 @@ class SmtpMailer:
         return self._redact(f"{err.smtp_code} {message}")
 
     def _redact(self, text: str) -> str:
-        if not self._password:
-            return text
-        secrets = {self._password}
-        for token in (f"\0{self.username}\0{self._password}", self._password):
-            secrets.add(base64.b64encode(token.encode()).decode("ascii"))
-        for secret in secrets:
-            text = text.replace(secret, "**REDACTED**")
-        return text
+        return redact(text, [self._password, *self._tokens], self.username)
+
+
+class _Responder:
+    """The SASL client: the response first (or to an empty challenge), then an empty
+    line to the server's error challenge (RFC 7628 3.2.3; XOAUTH2 does the same)."""
+
+    def __init__(self, response: str) -> None:
+        self._response = response
+
+    @overload
+    def __call__(self, challenge: None = None, /) -> str | None: ...
+    @overload
+    def __call__(self, challenge: bytes, /) -> str: ...
+    def __call__(self, challenge: bytes | None = None, /) -> str | None:
+        return "" if challenge else self._response
 
 
 class ImapAppendMailer:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from inboxfollow.config import Config, ImapConfig
+from inboxfollow.credentials import Login, TokenCmd
 from inboxfollow.errors import ConfigError
 from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.imap import INTERACTIVE, PATIENT, ImapMailbox, ImapSettings, RetryPolicy
@@ -15,15 +16,17 @@ __all__ = ["INTERACTIVE", "PATIENT", "RetryPolicy", "open_mailboxes"]
 
 
 def _imap_settings(
-    imap: ImapConfig, username: str, password: str, overrides: dict[str, str],
+    imap: ImapConfig, username: str, login: Login, overrides: dict[str, str],
     retry: RetryPolicy,
 ) -> ImapSettings:
+    """A password is resolved now; an access token is fetched anew at every login."""
     return ImapSettings(
         host=imap.host,
         port=imap.port,
         security=imap.security,
         username=username,
-        password=password,
+        password="" if isinstance(login, TokenCmd) else login.resolve(),
+        token_source=login.fetch if isinstance(login, TokenCmd) else None,
         timeout=imap.timeout,
         folder_overrides={k: v for k, v in overrides.items() if v},
         retry=retry,
@@ -51,12 +54,12 @@ def open_mailboxes(config: Config, retry: RetryPolicy = INTERACTIVE) -> list[Mai
         )
     imap = config.imap
     overrides = {SENT: imap.sent_folder, DRAFTS: imap.drafts_folder}
-    owner = _imap_settings(imap, imap.username, imap.secret.resolve(), overrides, retry)
+    owner = _imap_settings(imap, imap.username, imap.secret, overrides, retry)
     choice = FolderChoice(imap.folders_include, imap.folders_exclude)
     sources: list[Mailbox] = [ImapMailbox(owner, "owner", choice=choice)]
     capture = config.capture
     if capture is not None and capture.secret is not None:
-        settings = _imap_settings(imap, capture.username, capture.secret.resolve(), {}, retry)
+        settings = _imap_settings(imap, capture.username, capture.secret, {}, retry)
         choice = FolderChoice(capture.folders_include, capture.folders_exclude, needs_sent=False)
         sources.append(ImapMailbox(settings, "capture", choice=choice))
     return sources

@@ -22,6 +22,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import LoginError
 
 from inboxfollow.config_schema import is_loopback
+from inboxfollow.credentials import redact
 from inboxfollow.errors import ConfigError, InboxfollowError, MailServerError
 from inboxfollow.sources.imap.fetch import text
 from inboxfollow.sources.imap.folders import ROLES
@@ -54,6 +55,8 @@ class ImapSettings:
     folder_overrides: Mapping[str, str] = field(default_factory=dict)  # role -> folder name
     retry: RetryPolicy = PATIENT  # interactive commands pass transport.INTERACTIVE
     ca_file: str | None = None
+    # auth = "oauth2": prints a fresh access token; called anew for every login
+    token_source: Callable[[], str] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.security not in SECURITY_MODES:
@@ -89,6 +92,7 @@ class ImapConnection:
         self._client: IMAPClient | None = None
         self._selected: tuple[str, bool] | None = None  # (folder, readonly)
         self.uidvalidity = 0  # of the selected folder
+        self._tokens: list[str] = []  # the latest access tokens, only to redact them
 
     def select(self, client: IMAPClient, folder: str, readonly: bool) -> None:
         if self._selected == (folder, readonly):
@@ -230,6 +234,9 @@ class ImapConnection:
 
     def _login(self, client: IMAPClient) -> None:
         s = self.settings
+        if s.token_source is not None:
+            self._oauth_login(client, s.token_source)
+            return
         try:
             if s.password.isascii():
                 client.login(s.username, s.password)
@@ -245,6 +252,46 @@ class ImapConnection:
                 "in the config file",
             ) from err
         LOG.debug("%s: logged in to %s as %s", self.name, s.host, s.username)
+
+    def _oauth_login(self, client: IMAPClient, fetch: Callable[[], str]) -> None:
+        """OAUTHBEARER (RFC 7628) where offered, else XOAUTH2; after a refusal the token
+        is fetched once more (it may have expired in between) before giving up."""
+        s = self.settings
+        mechanism = "OAUTHBEARER" if client.has_capability("AUTH=OAUTHBEARER") else "XOAUTH2"
+        if mechanism == "XOAUTH2" and not client.has_capability("AUTH=XOAUTH2"):
+            raise MailServerError(
+                f"{s.host} offers neither OAUTHBEARER nor XOAUTH2 to log in with a token",
+                f'check [{self._section}].host, or use auth = "password" for this server',
+            )
+        for attempt in (1, 2):
+            token = fetch()
+            self._tokens = [token, *self._tokens][:2]
+            try:
+                if mechanism == "OAUTHBEARER":
+                    client.oauthbearer_login(s.username, token)
+                else:
+                    client.oauth2_login(s.username, token)
+            except LoginError as err:
+                dropped = err.__context__
+                if isinstance(dropped, (imaplib.IMAP4.abort, OSError)):
+                    raise dropped from err  # the connection broke mid-login: retried
+                if attempt == 2:
+                    raise self._token_refused(mechanism, err) from err
+                LOG.info("%s: %s refused the access token; fetching a fresh one",
+                         self.name, s.host)
+                continue
+            LOG.debug("%s: logged in to %s as %s (%s)", self.name, s.host, s.username,
+                      mechanism)
+            return
+
+    def _token_refused(self, mechanism: str, err: LoginError) -> MailServerError:
+        s, section = self.settings, self._section
+        return MailServerError(
+            f"{s.host} refused the OAuth2 access token for {s.username!r} ({mechanism}), "
+            f"twice: {self.redact(text(err))}",
+            f"the token has expired, was revoked or is another account's: check "
+            f"[{section}].token_cmd (run it by hand) and [{section}].username",
+        )
 
     def _drop(self) -> None:
         client, self._client, self._selected = self._client, None, None
@@ -300,8 +347,8 @@ class ImapConnection:
         return "capture" if self.name == "capture" else "imap"
 
     def redact(self, text: str) -> str:
-        password = self.settings.password
-        return text.replace(password, "**REDACTED**") if password else text
+        """`text` without the password or an access token, raw or as SASL sent them."""
+        return redact(text, [self.settings.password, *self._tokens], self.settings.username)
 
 
 def preauthenticated(client: IMAPClient) -> bool:
