@@ -7,7 +7,9 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as daytime
 from email.message import EmailMessage
@@ -161,6 +163,85 @@ def test_jobs_runs_are_kept_in_the_store(tmp_path: Path) -> None:
     daemon_for(path, clock, []).run_due()
     runs = json.loads(path.read_text())["meta"]["1"]["job_runs"]
     assert runs["sync"] == runs["drafts"] == clock.now.isoformat()
+
+
+def test_a_wake_runs_its_job_at_once_and_no_other(tmp_path: Path) -> None:
+    clock, calls = Clock(datetime(2026, 3, 6, 10, tzinfo=BERLIN)), []
+    daemon = daemon_for(tmp_path / "s.json", clock, calls)
+    daemon.run_due()
+    clock.now += timedelta(minutes=1)
+    assert daemon.run_due() == []  # nothing due
+    daemon.wake("sync")
+    assert daemon.wake_event.is_set()
+    daemon.run_due()
+    assert names(calls) == ["sync", "drafts", "sync"]
+    clock.now += timedelta(minutes=1)
+    daemon.run_due()
+    assert names(calls) == ["sync", "drafts", "sync"]  # a wake counts once
+
+
+def test_news_that_came_while_the_sync_failed_is_synced_after_the_backoff(
+    tmp_path: Path,
+) -> None:
+    clock, calls, failing = Clock(datetime(2026, 3, 6, 10, tzinfo=BERLIN)), [], [False]
+
+    def sync(store: Store, now: datetime, stop: object) -> str:
+        calls.append(("sync", now))
+        if failing[0]:
+            raise MailServerError("server went away")
+        return "ok"
+
+    daemon = Daemon([Job("sync", sync, every_minutes=60)], lambda: open_store(tmp_path / "s"),
+                    clock)
+    daemon.run_due()
+    failing[0] = True
+    clock.now += timedelta(minutes=1)
+    daemon.wake("sync")
+    daemon.run_due()  # fails
+    failing[0] = False
+    clock.now += timedelta(minutes=1)
+    daemon.wake("sync")
+    daemon.run_due()  # backing off
+    assert len(calls) == 2
+    clock.now += timedelta(minutes=5)
+    daemon.run_due()  # an hour from due, but the news is still unseen
+    assert len(calls) == 3
+    clock.now += timedelta(minutes=1)
+    daemon.run_due()
+    assert len(calls) == 3
+
+
+def test_run_forever_runs_a_woken_job_between_ticks_and_stops_its_watches(
+    tmp_path: Path,
+) -> None:
+    calls: list = []
+    stopped = threading.Event()
+
+    def watch(wake: Callable[[], None], stop: threading.Event) -> list[threading.Thread]:
+        def body() -> None:
+            while len(calls) < 2:  # wait for the first cycle, then report news
+                time.sleep(0.01)
+            wake()
+            stop.wait()
+            stopped.set()
+
+        thread = threading.Thread(target=body, daemon=True)
+        thread.start()
+        return [thread]
+
+    clock = Clock(datetime(2026, 3, 6, 10, tzinfo=BERLIN))
+    daemon = daemon_for(tmp_path / "s.json", clock, calls)
+    daemon.jobs[0].watch = watch
+    runner = threading.Thread(target=daemon.run_forever, args=(3600,), daemon=True)
+    runner.start()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and len(calls) < 3:
+        time.sleep(0.01)
+    daemon.stop_event.set()
+    daemon.wake_event.set()
+    runner.join(10)
+    assert names(calls) == ["sync", "drafts", "sync"]  # woken, though an hour from due
+    assert stopped.is_set() and not runner.is_alive()
 
 
 # ---- `inboxfollow run` as a real process against Dovecot --------------------------------

@@ -10,6 +10,11 @@ A cycle that changes nothing writes nothing. A timed job's run is always
 recorded (that is what keeps its slot); an interval job's run (sync) only when
 it changed the store or the store is written anyway. Otherwise it is kept in
 memory, so after a restart a quiet sync may run once more, which costs a poll.
+
+A job may have a watch (the sync: IMAP IDLE on INBOX, app/watch.py): threads
+that call `wake` when there is news, which runs that job at once instead of at
+its next interval. The loop waits on one event that a wake, a tick or a signal
+sets; the jobs still run on the main thread only, so one thread owns the store.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from types import FrameType
 from typing import Any
 
@@ -35,6 +42,10 @@ Clock = Callable[[], datetime]
 # A job gets the open store, the time and a stop flag; it returns one line for the log.
 JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
 RETRY_AFTER = timedelta(minutes=5)  # a failed job is tried again after this long
+# Starts watching in the background: calls the first argument when the job should run
+# now, ends when the event is set; returns the threads it started.
+Watch = Callable[[Callable[[], None], threading.Event], list[threading.Thread]]
+JOIN_WATCHES = 3.0  # seconds a stopping daemon waits for its watches to log out
 
 
 @dataclass
@@ -44,6 +55,7 @@ class Job:
     slot: Slot | None = None  # timed job: daily or weekly
     every_minutes: int = 0  # interval job
     wait_for_first_slot: bool = False  # a new install does not run it at once (the digest)
+    watch: Watch | None = None  # news that makes it run at once
 
     def is_due(self, last_run: datetime | None, now: datetime) -> bool:
         if self.slot is not None:
@@ -66,13 +78,27 @@ class Daemon:
     stop_event: threading.Event = field(default_factory=threading.Event)
     failed_at: dict[str, datetime] = field(default_factory=dict)
     runs: dict[str, str] | None = None  # when each job last ran, as of the last cycle
+    woken: set[str] = field(default_factory=set)  # jobs to run now, whatever their interval
+    wake_event: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
 
-    def _nothing_due(self, now: datetime) -> bool:
+    def wake(self, name: str) -> None:
+        """Run job `name` at once (from any thread): the loop's wait ends."""
+        with self._lock:
+            self.woken.add(name)
+        self.wake_event.set()
+
+    def _take_woken(self) -> set[str]:
+        with self._lock:
+            woken, self.woken = self.woken, set()
+        return woken
+
+    def _nothing_due(self, now: datetime, woken: set[str]) -> bool:
         """Decided from the runs seen last cycle, without reading the store."""
-        if self.runs is None:
+        if self.runs is None or woken:
             return False
         for job in self.jobs:
             last = self.runs.get(job.name)
@@ -85,13 +111,16 @@ class Daemon:
     def run_due(self) -> list[str]:
         """Run every job that is due now; one INFO line for the cycle."""
         now = self.clock()
-        if self._nothing_due(now):
+        woken = self._take_woken()
+        if self._nothing_due(now, woken):
             return []
         lines: list[str] = []
         try:
             with self.open_store() as store:
-                lines = self._run_jobs(store, now)
+                lines = self._run_jobs(store, now, woken)
         except InboxfollowError as err:  # e.g. the store is busy: try again next tick
+            with self._lock:
+                self.woken |= woken
             LOG.error("cycle skipped: %s", err)
             return [f"cycle skipped: {err}"]
         level = logging.INFO if lines else logging.DEBUG
@@ -99,27 +128,34 @@ class Daemon:
                 "; ".join(lines) if lines else "nothing due")
         return lines
 
-    def _run_jobs(self, store: Store, now: datetime) -> list[str]:
+    def _run_jobs(self, store: Store, now: datetime, woken: set[str]) -> list[str]:
         runs = self._known_runs(store)
         if "installed_at" not in runs:
             runs["installed_at"] = now.isoformat()
             store.set_meta("job_runs", runs)  # once per store: the digest waits from here
-        lines = []
+        lines, missed = [], set()
         for job in self.jobs:
             if self.stopping():
                 break
             last = runs.get(job.name) or (runs["installed_at"] if job.wait_for_first_slot else None)
             last_run = datetime.fromisoformat(last) if last else None
-            if not job.is_due(last_run, now) or self._backing_off(job, now):
+            if not (job.name in woken or job.is_due(last_run, now)):
+                continue
+            if self._backing_off(job, now):
+                missed |= woken & {job.name}
                 continue
             revision = store.revision
             line = self._guarded(job, store, now)
             if line is not None:
                 runs[job.name] = now.isoformat()
                 lines.append(f"{job.name}: {line}")
+            else:
+                missed |= woken & {job.name}
             changed = store.revision != revision
             _save(store, runs, line is not None and (job.slot is not None or changed))
         _save(store, runs, False)
+        with self._lock:  # news a failed or backing-off job has not seen yet: after the backoff
+            self.woken |= missed
         self.runs = runs
         return lines
 
@@ -149,20 +185,36 @@ class Daemon:
         return None
 
     def run_forever(self, tick_seconds: int = 60) -> None:
-        """Tick with `schedule` until SIGTERM/SIGINT; the first tick is now."""
+        """Tick with `schedule` until SIGTERM/SIGINT; the first tick is now. Between
+        ticks, a job's watch may wake it."""
         scheduler = schedule.Scheduler()
         scheduler.every(tick_seconds).seconds.do(self.run_due)
+        watches = self._start_watches()
         self.run_due()
         while not self.stopping():
             scheduler.run_pending()
             idle = scheduler.idle_seconds
-            self.stop_event.wait(max(0.0, min(idle if idle is not None else 1.0, 1.0)))
+            if self.wake_event.wait(max(0.0, min(idle if idle is not None else 1.0, 1.0))):
+                self.wake_event.clear()
+                if not self.stopping():
+                    self.run_due()
+        give_up = time.monotonic() + JOIN_WATCHES
+        for thread in watches:
+            thread.join(max(0.0, give_up - time.monotonic()))
         LOG.info("stopped")
+
+    def _start_watches(self) -> list[threading.Thread]:
+        threads: list[threading.Thread] = []
+        for job in self.jobs:
+            if job.watch is not None:
+                threads += job.watch(partial(self.wake, job.name), self.stop_event)
+        return threads
 
     def install_signal_handlers(self) -> None:
         def handle(signum: int, frame: FrameType | None) -> None:
             LOG.info("signal %s: finishing the current job, then stopping", signum)
             self.stop_event.set()
+            self.wake_event.set()
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)

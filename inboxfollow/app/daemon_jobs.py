@@ -11,6 +11,7 @@ from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
 from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.sync import sync
+from inboxfollow.app.watch import watch_inboxes
 from inboxfollow.config import Config
 from inboxfollow.rules.slots import Slot
 from inboxfollow.sources.from_config import PATIENT, open_mailboxes
@@ -62,9 +63,11 @@ def drafts_job(config: Config) -> JobFunc:
 
 
 def build_jobs(config: Config) -> list[Job]:
-    """Sync first, so drafts and the digest see the newest mail."""
+    """Sync first, so drafts and the digest see the newest mail. New mail in a watched
+    INBOX (IMAP IDLE) runs the sync at once; other folders wait for its interval."""
     jobs = [
-        Job("sync", sync_job(config), every_minutes=config.sync_minutes),
+        Job("sync", sync_job(config), every_minutes=config.sync_minutes,
+            watch=watch_inboxes(config)),
         Job("drafts", drafts_job(config), slot=Slot(config.calendar.draft_time, config.timezone)),
     ]
     digest = config.digest

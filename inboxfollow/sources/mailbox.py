@@ -8,9 +8,10 @@ role, and which of them a sync reads, both decide by the same pure rules in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from inboxfollow.model import FetchedMessage, FolderStatus
 
@@ -101,3 +102,15 @@ class Mailbox(Protocol):
     def delete(self, folder: str, uids: Sequence[int]) -> None: ...
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class Watchable(Protocol):
+    """A source that can say at once when a folder changes (IMAP IDLE); an optional role
+    beside `Mailbox`: a source without it is polled."""
+
+    def watch(self, folder: str, changed: Callable[[], None], stop: threading.Event) -> bool:
+        """Call `changed` whenever mail arrives in or leaves `folder`, until `stop` is set;
+        blocks meanwhile, on a connection of its own, and never reads a message. False at
+        once when this source cannot watch (the server has no IDLE)."""
+        ...

@@ -9,6 +9,7 @@ LIST by `folders`, FETCH data by `fetch`.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
@@ -32,6 +33,7 @@ from inboxfollow.sources.imap.fetch import (
     texts,
 )
 from inboxfollow.sources.imap.folders import plan_sync, resolve_folders
+from inboxfollow.sources.imap.idle import IdleWatch
 from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES
 
 LOG = logging.getLogger(__name__)
@@ -118,6 +120,11 @@ class ImapMailbox:
 
     def close(self) -> None:
         self._conn.close()
+
+    def watch(self, folder: str, changed: Callable[[], None], stop: threading.Event) -> bool:
+        """The `Watchable` role: IMAP IDLE on `folder` over a connection of its own
+        (idle.py); False at once when the server does not offer IDLE."""
+        return IdleWatch(self.settings, self.name, folder, changed, stop).run()
 
     def __enter__(self) -> ImapMailbox:
         return self
