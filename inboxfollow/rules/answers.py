@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from inboxfollow.model import Kind, Owner
-from inboxfollow.rules.contacts import touches_of
+from inboxfollow.rules.contacts import is_contact
 from inboxfollow.rules.identity import ids_of
 from inboxfollow.rules.organisations import on_owner_side, organisation
 
@@ -85,17 +85,20 @@ def answering_organisations(
     acme.com makes a later message from acme-group.de an answer for acme.com.
     """
     records = list(records)
+    human = Kind.HUMAN.value
     thread_orgs: dict[str, set[str]] = {}
     for record in records:
-        if record["direction"] == "out" and record["kind"] == Kind.HUMAN.value:
-            orgs = {organisation(t.contact) for t in touches_of(dict(record), owner)} - {""}
-            for message_id in ids_of(dict(record)):
+        if (record["direction"] == "out" and record["kind"] == human
+                and record["sender"] is not None):
+            people = record["to"] + record["cc"]  # its touches' contacts, without the touches
+            orgs = {organisation(a[1]) for a in people if is_contact(a[1], owner)} - {""}
+            for message_id in ids_of(record):
                 thread_orgs.setdefault(message_id, set()).update(orgs)
     aliases: dict[str, set[str]] = {}
     for record in records:
-        sender = sender_of(record)
-        if record["direction"] != "in" or record["kind"] != Kind.HUMAN.value:
+        if record["direction"] != "in" or record["kind"] != human:
             continue
+        sender = sender_of(record)
         org = organisation(sender)
         if not org or on_owner_side(sender, owner):
             continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from inboxfollow.model import Direction, Kind, Owner
@@ -38,12 +39,16 @@ class Touch:
     subject: str
 
 
+_HUMAN = Kind.HUMAN.value
+_DIRECTIONS = {d.value: d for d in Direction}
+
+
 def touches_of(record: dict[str, Any], owner: Owner) -> list[Touch]:
     """The touches one stored message makes: none unless it is human mail."""
-    if record["kind"] != Kind.HUMAN.value or record["sender"] is None:
+    if record["kind"] != _HUMAN or record["sender"] is None:
         return []
     date = datetime.fromisoformat(record["date"])
-    direction = Direction(record["direction"])
+    direction = _DIRECTIONS[record["direction"]]
     if direction is Direction.OUTBOUND:
         people = record["to"] + record["cc"]
     else:
@@ -57,9 +62,12 @@ def touches_of(record: dict[str, Any], owner: Owner) -> list[Touch]:
     return touches
 
 
+@lru_cache(maxsize=1 << 16)
 def is_contact(email: str, owner: Owner) -> bool:
     """Someone the owner follows up with: not the owner's side (the owner, the capture
-    address, colleagues at the owner's or the team's domains), not a robot address."""
+    address, colleagues at the owner's or the team's domains), not a robot address.
+    Remembered per address: a derivation asks about the same few hundred addresses for
+    every one of its messages."""
     return bool(email) and "@" in email and not (on_owner_side(email, owner) or is_robot(email))
 
 

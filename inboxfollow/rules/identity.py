@@ -16,7 +16,7 @@ copy) over a rewritten one, then the copy stored first.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 ORIGINAL_ID_HEADER = "x-microsoft-original-message-id"
@@ -29,10 +29,11 @@ def _normal_id(value: str) -> str:
     return f"<{bare}>" if bare and " " not in bare else ""
 
 
-def ids_of(record: dict[str, Any]) -> set[str]:
+def ids_of(record: Mapping[str, Any]) -> set[str]:
     """Every ID one stored copy answers to: its Message-ID (or store key) and the original."""
     ids = {record.get("message_id") or record["key"]}
-    original = _normal_id(record.get("headers", {}).get(ORIGINAL_ID_HEADER, ""))
+    header = record.get("headers", {}).get(ORIGINAL_ID_HEADER, "")
+    original = _normal_id(header) if header else ""
     if original:
         ids.add(original)
     ids.update(record.get("ids", ()))

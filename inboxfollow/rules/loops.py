@@ -9,8 +9,16 @@ anew from the messages and the owner's commands every time, so a resync or a
 crash cannot leave a loop in a state the mail does not support. Every decision
 keeps its reason, for `inboxfollow explain`.
 
-Loops are found through indexes (by thread ID, person and organisation), so
-the derivation is linear in the number of messages.
+Complexity: O(n log n) in the number of messages n (the sort by date), and
+linear after it. Each message finds its loops through indexes: by the IDs of
+their threads, by person and by organisation. Outside its thread a message is
+weighed only against open loops (a closed loop takes no answer and no bounce),
+and a loop leaves the open indexes once for all when it closes; an answer from
+an organisation closes every open loop it reaches, so no loop is weighed again
+and again. Automatic mail other than bounces is weighed against every loop of
+its sender (one note per loop: no more work than the notes it writes) and the
+open loops of its organisation, which the organisation's next human message
+closes. The owner's commands are indexed by target, not scanned per loop.
 """
 
 from __future__ import annotations
@@ -41,23 +49,32 @@ from inboxfollow.rules.quotes import DEFAULT_RULES, QuoteDecision, QuoteRules, d
 
 __all__ = ["Derivation", "Loop", "Override", "Status", "derive_loops"]
 
+_HUMAN, _BOUNCE = Kind.HUMAN.value, Kind.BOUNCE.value
+
 
 @dataclass
 class _Index:
-    """Loops by the IDs of their thread, by person and by organisation."""
+    """Loops by the IDs of their thread, by person and by organisation.
+
+    `every_by_person` holds every loop; `open_by_person` and `open_by_org` only
+    those still open, pruned as they are read, so a loop answered long ago
+    costs nothing to the mail that comes after it.
+    """
 
     by_id: dict[str, list[Loop]] = field(default_factory=dict)
-    by_person: dict[str, list[Loop]] = field(default_factory=dict)
-    by_org: dict[str, list[Loop]] = field(default_factory=dict)
+    every_by_person: dict[str, list[Loop]] = field(default_factory=dict)
+    open_by_person: dict[str, list[Loop]] = field(default_factory=dict)
+    open_by_org: dict[str, list[Loop]] = field(default_factory=dict)
     order: dict[int, int] = field(default_factory=dict)  # id(loop) -> creation order
 
     def add(self, loop: Loop) -> None:
         self.order[id(loop)] = len(self.order)
         for person in loop.people:
-            self.by_person.setdefault(person, []).append(loop)
+            self.every_by_person.setdefault(person, []).append(loop)
+            self.open_by_person.setdefault(person, []).append(loop)
             org = organisation(person)
             if org:
-                self.by_org.setdefault(org, []).append(loop)
+                self.open_by_org.setdefault(org, []).append(loop)
 
     def join(self, loop: Loop, ids: set[str]) -> set[str]:
         new = ids - loop.ids
@@ -69,14 +86,31 @@ class _Index:
     def in_thread(self, refs: set[str]) -> list[Loop]:
         return self._sorted(lp for ref in refs for lp in self.by_id.get(ref, ()))
 
-    def around(self, persons: set[str], orgs: set[str]) -> list[Loop]:
-        found = [lp for p in persons for lp in self.by_person.get(p, ())]
-        found += [lp for org in orgs for lp in self.by_org.get(org, ())]
+    def open_around(self, persons: set[str], orgs: set[str]) -> list[Loop]:
+        """The open loops of these people and organisations, oldest first."""
+        found = [lp for p in persons for lp in _still_open(self.open_by_person, p)]
+        found += [lp for org in orgs for lp in _still_open(self.open_by_org, org)]
         return self._sorted(found)
 
+    def of_person(self, person: str) -> list[Loop]:
+        """Every loop this person is one of the people of, open or not, oldest first."""
+        return list(self.every_by_person.get(person, ()))
+
     def _sorted(self, loops: Iterable[Loop]) -> list[Loop]:
-        unique = {id(lp): lp for lp in loops}
-        return sorted(unique.values(), key=lambda lp: self.order[id(lp)])
+        unique = list({id(lp): lp for lp in loops}.values())
+        if len(unique) > 1:
+            unique.sort(key=lambda lp: self.order[id(lp)])
+        return unique
+
+
+def _still_open(index: dict[str, list[Loop]], name: str) -> list[Loop]:
+    """The open loops under `name`; the closed ones leave the list for good."""
+    loops = index.get(name)
+    if not loops:
+        return []
+    if not all(lp.is_open for lp in loops):
+        loops[:] = [lp for lp in loops if lp.is_open]
+    return loops
 
 
 @dataclass
@@ -117,13 +151,14 @@ def derive_loops(
         for other in others:
             run.answers_for.setdefault(other, set()).add(org)
     for record in messages:
-        if record["direction"] == "out" and record["kind"] == Kind.HUMAN.value:
+        if record["direction"] == "out" and record["kind"] == _HUMAN:
             _outbound(record, run)
         elif record["direction"] == "in":
             _inbound(record, run)
+    closing = _closing_overrides(overrides)
     for loop in run.result.loops:
         loop.skipped = sorted(t for t in (skipped or {}).get(loop.id, ()) if t <= now)
-        _settle(loop, overrides, cadence, calendar)
+        _settle(loop, closing, cadence, calendar)
     return run.result
 
 
@@ -152,7 +187,7 @@ def _outbound(record: dict[str, Any], run: _Pass) -> None:
     if thread:
         _in_conversation(record, thread[-1], people, decision, run)
         return
-    loop = _latest_open(run.index.around(set(people), set()))
+    loop = _latest_open(run.index.open_around(set(people), set()))
     if loop is not None:
         _touch(loop, record, run, "")
     elif decision.is_quote and people:
@@ -225,7 +260,13 @@ def _inbound(record: dict[str, Any], run: _Pass) -> None:
     org = organisation(sender)
     orgs = {org} | run.answers_for.get(org, set()) if org else set()
     candidates = run.index.in_thread(refs)
-    candidates += run.index.around({sender} | mentioned(record), orgs)
+    # outside the thread a closed loop takes no answer and no bounce: only open loops;
+    # other automatic mail leaves a note on every loop of its sender, open or not
+    candidates += run.index.open_around({sender} | mentioned(record), orgs)
+    if record["kind"] not in (_HUMAN, _BOUNCE):
+        candidates += run.index.of_person(sender)
+    if not candidates:
+        return
     for loop in run.index._sorted(candidates):
         if record["key"] not in loop.judged:
             _judge(loop, record, bool(loop.ids & refs), run)
@@ -242,14 +283,14 @@ def _judgement(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) 
     kind = record["kind"]
     sender = sender_of(record)
     when = record["date"][:10]
-    if kind == Kind.BOUNCE.value:
+    if kind == _BOUNCE:
         return _bounce(loop, record, in_thread)
     doubt = ""
-    if kind != Kind.HUMAN.value and in_thread and record.get("evidence") == "wording":
+    if kind != _HUMAN and in_thread and record.get("evidence") == "wording":
         # only its subject or text made it automatic: in a quote's thread, when in doubt, human
         doubt = (f" (its wording alone made it look {kind.replace('_', ' ')}: "
                  f"{record['reason']}; in the quote's thread, when in doubt, human)")
-    elif kind != Kind.HUMAN.value:
+    elif kind != _HUMAN:
         if in_thread or sender in loop.people:
             loop.notes.append(
                 f"{kind.replace('_', ' ')} from {sender or 'an unknown sender'} on {when} did "
@@ -290,8 +331,9 @@ def _bounce(loop: Loop, record: dict[str, Any], in_thread: bool) -> str:
     return f"bounced the loop with {loop.contact}: {loop.bounce_reason}"
 
 
-def _settle(loop: Loop, overrides: Sequence[Override], cadence: Cadence, cal: Calendar) -> None:
-    manual = _manual_status(loop, overrides)
+def _settle(loop: Loop, closing: Mapping[str, list[tuple[int, Override]]], cadence: Cadence,
+            cal: Calendar) -> None:
+    manual = _manual_status(loop, closing)
     if manual is not None:
         loop.status, loop.status_reason = manual
     elif loop.answer is not None:
@@ -309,12 +351,25 @@ def _settle(loop: Loop, overrides: Sequence[Override], cadence: Cadence, cal: Ca
         loop.next_due = cadence.due_after(loop.steps_done, loop.clock, cal)
 
 
-def _manual_status(loop: Loop, overrides: Sequence[Override]) -> tuple[Status, str] | None:
-    found = None
-    for item in sorted(overrides, key=lambda o: o.at):
-        if item.action not in ("stop", "won", "lost") or item.at < loop.sent_at:
-            continue
-        if item.target in (*loop.people, loop.quote["key"], loop.quote["message_id"]):
-            status = Status.STOPPED if item.action == "stop" else Status(item.action)
-            found = (status, f"the owner marked it {status.value} on {item.at.date()}")
-    return found
+def _closing_overrides(overrides: Sequence[Override]) -> dict[str, list[tuple[int, Override]]]:
+    """The owner's stop, won and lost commands by target, each with its place in time order."""
+    closing: dict[str, list[tuple[int, Override]]] = {}
+    for place, item in enumerate(sorted(overrides, key=lambda o: o.at)):
+        if item.action in ("stop", "won", "lost"):
+            closing.setdefault(item.target, []).append((place, item))
+    return closing
+
+
+def _manual_status(
+    loop: Loop, closing: Mapping[str, list[tuple[int, Override]]]
+) -> tuple[Status, str] | None:
+    """The last of the owner's commands since the quote that names one of its people, the
+    quote or its Message-ID."""
+    targets = {*loop.people, loop.quote["key"], loop.quote["message_id"]}
+    found = [(place, item) for target in targets for place, item in closing.get(target, ())
+             if item.at >= loop.sent_at]
+    if not found:
+        return None
+    item = max(found, key=lambda pair: pair[0])[1]
+    status = Status.STOPPED if item.action == "stop" else Status(item.action)
+    return status, f"the owner marked it {status.value} on {item.at.date()}"

