@@ -16,6 +16,7 @@ from typing import Any
 from inboxfollow import __version__
 from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.explain import explain, find_message, quote_table
+from inboxfollow.app.init import add_init_parser, run_init
 from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.config import (
@@ -294,6 +295,10 @@ def cmd_config(ctx: Context) -> int:
     return 0
 
 
+def cmd_init(ctx: Context) -> int:
+    return run_init(ctx.args, config_location(ctx.args.config, os.environ)[0], print)
+
+
 def cmd_demo(ctx: Context) -> int:
     from inboxfollow.app.demo import run_demo
 
@@ -315,6 +320,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "digest": cmd_digest,
     "demo": cmd_demo,
     "config": cmd_config,
+    "init": cmd_init,
 }
 
 
@@ -370,6 +376,7 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="where the config is read from (or print an example)")
     config.add_argument("--example", action="store_true",
                         help="print the shipped example config, every key commented")
+    add_init_parser(sub)
     return parser
 
 
