@@ -252,3 +252,29 @@ def test_bare_delivery_status_without_structure_asks_for_text() -> None:
     raw = b"Content-Type: message/delivery-status\nMIME-Version: 1.0\n\n"
     msg = parse_message(FetchedMessage(Location("o", "INBOX", 1, 1), raw, (), None, 1))
     assert (classify(msg, OWNER).kind, needs_text(msg, OWNER)) == (Kind.BOUNCE, True)
+
+
+@pytest.mark.parametrize(("encoding", "action", "kind"), [
+    ("base64", "delayed", Kind.AUTO_REPLY),
+    ("base64", "failed", Kind.BOUNCE),
+    ("quoted-printable", "delayed", Kind.AUTO_REPLY),
+    ("quoted-printable", "failed", Kind.BOUNCE),
+])
+def test_an_encoded_report_is_read_by_its_action(encoding: str, action: str, kind: Kind) -> None:
+    """Some servers send the delivery-status part base64 or quoted-printable."""
+    import base64
+    import quopri
+
+    fields = ("Reporting-MTA: dns; mail.example.net\n\n"
+              "Final-Recipient: rfc822; ann@acme.example\n"
+              f"Action: {action}\nStatus: {'4.4.7' if action == 'delayed' else '5.1.1'}\n")
+    body = (base64.encodebytes(fields.encode()) if encoding == "base64"
+            else quopri.encodestring(fields.encode())).decode()
+    raw = dsn(POSTFIX, "Undelivered Mail Returned to Sender", "See the report below.",
+              ("ann@acme.example", action, "5.1.1", "smtp; 550 unknown")).decode()
+    start = raw.index("Content-Type: message/delivery-status")
+    end = raw.index("--1A2B3C4D5E", start)
+    raw = (raw[:start] + "Content-Type: message/delivery-status\n"
+           f"Content-Transfer-Encoding: {encoding}\n\n{body}\n" + raw[end:])
+    verdict = classify(parse_message(fetched(raw.encode(), True)), OWNER)
+    assert verdict.kind is kind, verdict.reason

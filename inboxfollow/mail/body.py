@@ -7,9 +7,12 @@ went wrong is appended to `defects`.
 
 from __future__ import annotations
 
+import binascii
 import email.utils
+import quopri
 import re
 from email.message import Message
+from typing import Any
 
 from inboxfollow.mail.headers import decode_words, text_of
 from inboxfollow.mail.text import html_to_text
@@ -111,6 +114,10 @@ def _delivery_status(message: Message) -> str:
                                            "message/global-delivery-status"):
             continue
         payload = part.get_payload()
+        encoding = str(part.get("content-transfer-encoding", "")).strip().lower()
+        if encoding in ("base64", "quoted-printable"):
+            blocks.append(_decoded_report(payload, encoding))
+            continue
         for block in payload if isinstance(payload, list) else [payload]:
             if isinstance(block, Message):
                 blocks.append("\n".join(f"{k}: {' '.join(str(v).split())}"
@@ -118,6 +125,19 @@ def _delivery_status(message: Message) -> str:
             elif isinstance(block, str):
                 blocks.append(block)
     return ("\n\n" + "\n\n".join(blocks)) if blocks else ""
+
+
+def _decoded_report(payload: Any, encoding: str) -> str:
+    """A report sent base64 or quoted-printable (some servers do), decoded. The parser
+    has already split the encoded text into header blocks: join them back first."""
+    parts = payload if isinstance(payload, list) else [payload]
+    text = "".join(p.as_string() if isinstance(p, Message) else str(p) for p in parts)
+    try:
+        raw = (binascii.a2b_base64(text.encode("ascii", "ignore")) if encoding == "base64"
+               else quopri.decodestring(text.encode("utf-8", "replace")))
+    except (binascii.Error, ValueError):
+        return text
+    return raw.decode("utf-8", "replace")
 
 
 def _unparsed_text(leaves: list[Message], defects: list[str]) -> str:
