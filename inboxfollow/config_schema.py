@@ -40,6 +40,15 @@ FOLDERS_EXCLUDE_HINT = 'folder names or patterns never to read, e.g. ["Newslette
 AUTH_CHOICES = ("password", "oauth2")  # oauth2: an access token from token_cmd
 TOKEN_CMD_HINT = 'a command that prints a fresh OAuth2 access token, e.g. "oama access me@x.com"'
 
+# How a login is made, the same in [imap], [capture] and [smtp]: a password from an
+# environment variable or a command, or an OAuth2 access token from a command.
+LOGIN_KEYS = {
+    "auth": Key(str, "password", choices=AUTH_CHOICES),
+    "password_env": Key(str, ""),
+    "password_cmd": Key(str, ""),
+    "token_cmd": Key(str, "", hint=TOKEN_CMD_HINT),
+}
+
 # section -> key -> Key. A kind of `list` means a list of strings.
 SCHEMA: dict[str, dict[str, Key]] = {
     "owner": {
@@ -54,10 +63,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "port": Key(int, 0, hint="a TCP port number such as 993"),
         "security": Key(str, "ssl", choices=("ssl", "starttls", "none")),
         "username": Key(str, REQUIRED, hint="the login name"),
-        "auth": Key(str, "password", choices=AUTH_CHOICES),
-        "password_env": Key(str, ""),
-        "password_cmd": Key(str, ""),
-        "token_cmd": Key(str, "", hint=TOKEN_CMD_HINT),
+        **LOGIN_KEYS,
         "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
         "ca_file": Key(str, ""),
         "sent_folder": Key(str, "", hint="the Sent folder, when SPECIAL-USE does not say"),
@@ -75,10 +81,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "capture": {
         "address": Key(str, REQUIRED, hint='the address the owner BCCs, e.g. "me+crm@example.com"'),
         "username": Key(str, ""),
-        "auth": Key(str, "password", choices=AUTH_CHOICES),
-        "password_env": Key(str, ""),
-        "password_cmd": Key(str, ""),
-        "token_cmd": Key(str, "", hint=TOKEN_CMD_HINT),
+        **LOGIN_KEYS,
         "folders_include": Key(list, [], hint=FOLDERS_INCLUDE_HINT),
         "folders_exclude": Key(list, [], hint=FOLDERS_EXCLUDE_HINT),
     },
@@ -117,10 +120,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "port": Key(int, 0, hint="a TCP port number: 587 for starttls, 465 for ssl"),
         "security": Key(str, "starttls", choices=("starttls", "ssl", "none")),
         "username": Key(str, "", hint="the login name; empty: no login"),
-        "auth": Key(str, "password", choices=AUTH_CHOICES),
-        "password_env": Key(str, ""),
-        "password_cmd": Key(str, ""),
-        "token_cmd": Key(str, "", hint=TOKEN_CMD_HINT),
+        **LOGIN_KEYS,
         "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
         "ca_file": Key(str, ""),
     },

@@ -132,6 +132,11 @@ class Drafter:
             self._folder = roles[DRAFTS]
         return self._folder
 
+    @classmethod
+    def for_config(cls, config: Config, store: Store, mailbox: Mailbox, now: datetime) -> Drafter:
+        return cls(mailbox, store, config.owner, config.signature, Templates(config.templates),
+                   config.quote_cadence, now)
+
     # ---- planning (reads only) -----------------------------------------
     def plan(self, derivation: Derivation) -> list[DraftAction]:
         loops = {lp.id: lp for lp in derivation.loops}
@@ -301,8 +306,7 @@ def run_drafts(
 ) -> list[DraftAction]:
     """Plan the draft actions due now; carry them out unless this is a dry run."""
     _, derivation = derive(store, config, now)
-    drafter = Drafter(mailbox, store, config.owner, config.signature,
-                      Templates(config.templates), config.quote_cadence, now)
+    drafter = Drafter.for_config(config, store, mailbox, now)
     actions = drafter.plan(derivation)
     if not dry_run:
         drafter.invoke_all(actions)
@@ -321,8 +325,7 @@ def withdraw_answered(
     if not any(d["state"] == "pending" for d in store.drafts.all()):
         return []
     _, derivation = derive(store, config, now)
-    drafter = Drafter(mailbox, store, config.owner, config.signature,
-                      Templates(config.templates), config.quote_cadence, now)
+    drafter = Drafter.for_config(config, store, mailbox, now)
     actions = drafter.plan_withdrawals(derivation)
     if actions:
         drafter.invoke_all(actions)

@@ -6,6 +6,7 @@ A checkpoint advances in the same atomic write as the records it covers, so a
 crash at any moment leaves a store the next run continues from.
 
 Each batch goes through three stages: `_prepare` (drop copies already stored,
+unless the stored copy is automatic mail a human copy may replace; skip drafts;
 fetch the text of the owner's own mail, which the quote rules read), `judge`
 (parse, classify, build records: pure, and on a long first sync run in a
 worker process so that it overlaps with fetching the next batch on the other
