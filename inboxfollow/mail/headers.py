@@ -67,12 +67,14 @@ def decoded_headers(message: Message, defects: list[str], helpers: bool) -> dict
     headers: dict[str, str] = {}
     for key, value in message.raw_items():
         name = key.strip().lower()
-        if name in headers:
+        if name in headers and name != "received":
             continue
         raw = str(value)
         if not raw.isascii():
             defects.append("8-bit header")
-        headers[name] = decode_words(text_of(raw), helpers)
+        value_text = decode_words(text_of(raw), helpers)
+        # Every Received line, top first: a relay further down can tell how mail was sent.
+        headers[name] = f"{headers[name]}\n{value_text}" if name in headers else value_text
     return headers
 
 

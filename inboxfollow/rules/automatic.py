@@ -10,37 +10,46 @@ count only at the start of a subject (`automatic_words`). When in doubt: human.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 
 from inboxfollow.model import Classification, Kind, Owner, ParsedMessage
 from inboxfollow.rules import automatic_words as words
+from inboxfollow.rules.bulk import (
+    bulk_relay,
+    bulk_sender,
+    list_header,
+    list_rule,
+    list_traffic,
+    opt_out_footer,
+)
+from inboxfollow.rules.signs import (
+    PREFIX,
+    REPLY_SUBJECT_RE,
+    any_of,
+    by_subject,
+    fold,
+    has_part,
+    header,
+    is_reply,
+    no_reply_sender,
+    phrase,
+    search,
+    sender_local,
+    worded,
+)
 
 Rule = Callable[[ParsedMessage], Classification | None]
 
 
-def _fold(text: str) -> str:
-    """Lower case without accents, typographic apostrophes made plain."""
-    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def _phrase(text: str) -> str:
-    """A subject phrase as a pattern: any run of spaces, hyphens or underscores between words."""
-    return r"[\s_-]*".join(re.escape(word) for word in _fold(text).split())
 
 
-def _any(patterns: Iterable[str]) -> str:
-    return "(?:" + "|".join(patterns) + ")"
 
 
-def _search(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile(_any(patterns), re.IGNORECASE)
 
 
-_PREFIX = _any(words.REPLY_PREFIXES) + r"\s*(?:\[\d+\])?\s*:"
-_REPLY_SUBJECT_RE = re.compile(r"^\s*" + _PREFIX, re.IGNORECASE)
-_ANSWER_OR_FORWARD = _any([_PREFIX, _any(words.FORWARD_PREFIXES) + r"\s*:"])
+_ANSWER_OR_FORWARD = any_of([PREFIX, any_of(words.FORWARD_PREFIXES) + r"\s*:"])
 # Before a phrase: a tag such as "[Sales]", "EXTERNAL:" or "Yahoo!", but never a person's
 # "Re:", "AW:" or "Fwd:"; then perhaps an opening bracket. After it: ":", "]", ")" or the end.
 _TAG = r"(?:\[[^\]]*\]|(?!" + _ANSWER_OR_FORWARD + r")[^\s:\[\]]+[:!])"
@@ -50,31 +59,26 @@ _END = r"\s*(?:[:\])]|[.!\u3002]?\s*$)"
 
 def _opening(patterns: Iterable[str]) -> re.Pattern[str]:
     """A subject that opens with one of `patterns`, followed by a colon or nothing."""
-    return re.compile(_LEAD + _any(patterns) + _END)
+    return re.compile(_LEAD + any_of(patterns) + _END)
 
 
-_AUTO_WORDS = [_phrase(t) for ts in words.AUTO_REPLY_SUBJECTS.values() for t in ts]
-_AUTO_PHRASES = _any(_AUTO_WORDS + [rf"\w*{_phrase(w)}" for w in words.AUTO_REPLY_WORD_ENDINGS])
+_AUTO_WORDS = [phrase(t) for ts in words.AUTO_REPLY_SUBJECTS.values() for t in ts]
+_AUTO_PHRASES = any_of(_AUTO_WORDS + [rf"\w*{phrase(w)}" for w in words.AUTO_REPLY_WORD_ENDINGS])
 _AUTO_SUBJECT_RES = (
     _opening([_AUTO_PHRASES]),  # "Automatic reply: Quote", "Yahoo! Auto Response"
     re.compile(r"[\[(]\s*" + _AUTO_PHRASES + r"\s*[\])]\s*$"),  # "Re: Quote (Auto Response)"
 )
 _LOTUS_AUTO_RE = re.compile(r"^\s*AUTO\s*:\s")  # Lotus Notes; "Auto: Golf" is a car
-_BOUNCE_SUBJECT_RE = _opening(_phrase(t) for ts in words.BOUNCE_SUBJECTS.values() for t in ts)
+_BOUNCE_SUBJECT_RE = _opening(phrase(t) for ts in words.BOUNCE_SUBJECTS.values() for t in ts)
 _DELAY_RE = _opening(words.DELAY_SUBJECT_PATTERNS)
 _DELIVERED_RE = _opening(words.DELIVERED_SUBJECT_PATTERNS)
-_DELIVERY_WORDS_RE = _search(words.DELIVERY_SUBJECT_WORDS)
+_DELIVERY_WORDS_RE = search(words.DELIVERY_SUBJECT_WORDS)
 _DELAY_WORD_RE = re.compile(r"\bdelay", re.IGNORECASE)
-_DAEMON_NAME_RE = _search(words.DAEMON_NAME_PATTERNS)
-_BULK_LOCAL_RE = re.compile(_any(words.BULK_LOCAL_PATTERNS) + r"(?:[._+-].*)?$", re.I)
-_BULK_DOMAIN_RE = _search(words.BULK_DOMAIN_PATTERNS)
-_BULK_MAILERS_RE = _search(words.BULK_MAILER_PATTERNS)
-_LIST_OWNER_RE = _search(words.LIST_SERVER_ADDRESS_PATTERNS)
-_LIST_REJECT_RE = _search(words.LIST_REFUSAL_PATTERNS)
-_AUTO_TEXT_RE = _search(words.AUTO_REPLY_TEXT_PATTERNS)
-_BOUNCE_TEXT_RE = _search(words.BOUNCE_TEXT_PATTERNS)
-_DELAY_TEXT_RE = _search(words.DELAY_TEXT_PATTERNS)
-_DIGEST_SUBJECT_RE = re.compile(r"\bdigest\b.{0,40}\b(?:vol|volume|issue|no\.?|#)\s*\d", re.I)
+_DAEMON_NAME_RE = search(words.DAEMON_NAME_PATTERNS)
+_LIST_REJECT_RE = search(words.LIST_REFUSAL_PATTERNS)
+_AUTO_TEXT_RE = search(words.AUTO_REPLY_TEXT_PATTERNS)
+_BOUNCE_TEXT_RE = search(words.BOUNCE_TEXT_PATTERNS)
+_DELAY_TEXT_RE = search(words.DELAY_TEXT_PATTERNS)
 _REPORT_TYPE_RE = re.compile(r"report-type\s*=\s*\"?([\w-]+)", re.IGNORECASE)
 _ACTION_RE = re.compile(r"^\s*action\s*:\s*([a-z]+)", re.IGNORECASE | re.MULTILINE)
 _ICS_METHOD_RE = re.compile(r"^method\s*:\s*([a-z-]+)", re.IGNORECASE | re.MULTILINE)
@@ -90,7 +94,7 @@ def classify(msg: ParsedMessage, owner: Owner) -> Classification:
         if found is not None:
             return found
     by_text = _from_text(msg) if msg.has_text and _ambiguous(msg, owner) else None
-    return by_text or _bulk_sender(msg) or _HUMAN
+    return by_text or bulk_sender(msg) or _HUMAN
 
 
 def needs_text(msg: ParsedMessage, owner: Owner) -> bool:
@@ -111,8 +115,6 @@ def needs_text(msg: ParsedMessage, owner: Owner) -> bool:
 # helpers ---------------------------------------------------------------------
 
 
-def _header(msg: ParsedMessage, name: str) -> str:
-    return msg.headers.get(name, "").strip()
 
 
 def _report_type(msg: ParsedMessage) -> str:
@@ -120,34 +122,25 @@ def _report_type(msg: ParsedMessage) -> str:
     return match.group(1).lower() if match else ""
 
 
-def _has_part(msg: ParsedMessage, *types: str) -> bool:
-    """A part of one of `types`; parts always list the top level too (parse_message)."""
-    return any(part.content_type in types for part in msg.parts)
 
 
-def _sender_local(msg: ParsedMessage) -> str:
-    """The sender's local part without a +tag, dots, hyphens or underscores."""
-    local = msg.sender.email.partition("@")[0] if msg.sender else ""
-    return re.sub(r"[._-]", "", local.partition("+")[0])
 
 
 def _from_daemon(msg: ParsedMessage) -> bool:
-    if _sender_local(msg) in words.DAEMON_LOCALS:
+    if sender_local(msg) in words.DAEMON_LOCALS:
         return True
-    name = msg.sender.name if msg.sender else _header(msg, "from")
+    name = msg.sender.name if msg.sender else header(msg, "from")
     return bool(_DAEMON_NAME_RE.search(name))
 
 
 def _null_return_path(msg: ParsedMessage) -> bool:
-    return _header(msg, "return-path").replace(" ", "") in ("<>", "<<>>")
+    return header(msg, "return-path").replace(" ", "") in ("<>", "<<>>")
 
 
 def _from_owner(msg: ParsedMessage, owner: Owner) -> bool:
     return msg.sender is not None and owner.is_owner(msg.sender.email)
 
 
-def _no_reply_sender(msg: ParsedMessage) -> bool:
-    return _sender_local(msg) in words.NO_REPLY_LOCALS
 
 
 def _ambiguous(msg: ParsedMessage, owner: Owner) -> bool:
@@ -155,30 +148,28 @@ def _ambiguous(msg: ParsedMessage, owner: Owner) -> bool:
     if _from_owner(msg, owner):
         return False
     nothing_known = msg.sender is None and not msg.subject
-    return nothing_known or _from_daemon(msg) or _null_return_path(msg) or _no_reply_sender(msg)
+    if nothing_known or _from_daemon(msg) or _null_return_path(msg) or no_reply_sender(msg):
+        return True
+    return not is_reply(msg) and bool(bulk_relay(msg))  # a newsletter or a person
 
 
-def _is_reply(msg: ParsedMessage) -> bool:
-    return bool(msg.in_reply_to or msg.references or _REPLY_SUBJECT_RE.match(msg.subject))
 
 
 def _delivery_report(msg: ParsedMessage) -> str:
     """How the message is an RFC 3464 delivery report, or "" when it is none."""
     if _report_type(msg) == "delivery-status":
         return "multipart/report; report-type=delivery-status"
-    return "message/delivery-status part" if _has_part(msg, *_DSN_TYPES) else ""
+    return "message/delivery-status part" if has_part(msg, *_DSN_TYPES) else ""
 
 
-def _by_subject(msg: ParsedMessage, kind: Kind, what: str) -> Classification:
-    return _worded(kind, f"{what} subject {msg.subject[:60]!r}")
 
 
 def _notice_subject(msg: ParsedMessage) -> Classification | None:
     """A delay warning or success notice known by its subject alone: no bounce, no answer."""
-    subject = _fold(msg.subject)
+    subject = fold(msg.subject)
     for pattern, what in ((_DELAY_RE, "delay warning"), (_DELIVERED_RE, "delivery success")):
         if pattern.match(subject):
-            return _by_subject(msg, Kind.AUTO_REPLY, what)
+            return by_subject(msg, Kind.AUTO_REPLY, what)
     return None
 
 
@@ -190,7 +181,7 @@ def _robot_answer(msg: ParsedMessage) -> Classification | None:
     for name in words.CHALLENGE_HEADERS:
         if name in msg.headers:
             return Classification(Kind.AUTO_REPLY, f"challenge/response header {name}")
-    if _no_reply_sender(msg) and _is_reply(msg):
+    if no_reply_sender(msg) and is_reply(msg):
         address = msg.sender.email if msg.sender else ""
         return Classification(Kind.AUTO_REPLY, f"the robot address {address} answered")
     return None
@@ -205,8 +196,8 @@ def _bounce(msg: ParsedMessage) -> Classification | None:
     notice = _notice_subject(msg)
     if notice is not None:
         return notice
-    if _BOUNCE_SUBJECT_RE.match(_fold(msg.subject)):
-        return _by_subject(msg, Kind.BOUNCE, "delivery failure")
+    if _BOUNCE_SUBJECT_RE.match(fold(msg.subject)):
+        return by_subject(msg, Kind.BOUNCE, "delivery failure")
     if _LIST_REJECT_RE.search(msg.subject) and any(n in msg.headers for n in words.LIST_MANAGERS):
         reason = f"list manager refused the message: {msg.subject[:60]!r}"
         return Classification(Kind.BOUNCE, reason)
@@ -233,9 +224,9 @@ def _bounce_from_system(msg: ParsedMessage) -> Classification | None:
     if _DELAY_WORD_RE.search(msg.subject):
         reason = f"mail system sender reports a delay: {msg.subject[:60]!r}"
         return Classification(Kind.AUTO_REPLY, reason)
-    if _header(msg, "auto-submitted").lower().startswith("auto-"):
+    if header(msg, "auto-submitted").lower().startswith("auto-"):
         return Classification(Kind.BOUNCE, "mail system sender with Auto-Submitted")
-    if _has_part(msg, "message/rfc822", "text/rfc822-headers"):
+    if has_part(msg, "message/rfc822", "text/rfc822-headers"):
         return Classification(Kind.BOUNCE, "mail system sender returning the original message")
     if _DELIVERY_WORDS_RE.search(msg.subject):
         return Classification(Kind.BOUNCE, f"mail system sender, subject {msg.subject[:60]!r}")
@@ -244,34 +235,34 @@ def _bounce_from_system(msg: ParsedMessage) -> Classification | None:
 
 def _receipt(msg: ParsedMessage) -> Classification | None:
     mdn = _report_type(msg) == "disposition-notification"
-    if mdn or _has_part(msg, "message/disposition-notification"):
+    if mdn or has_part(msg, "message/disposition-notification"):
         return Classification(Kind.RECEIPT, "read receipt (disposition-notification report)")
     return None
 
 
 def _auto_reply(msg: ParsedMessage) -> Classification | None:
-    auto = _header(msg, "auto-submitted").lower()
+    auto = header(msg, "auto-submitted").lower()
     if auto and not auto.startswith("no"):
         return Classification(Kind.AUTO_REPLY, f"Auto-Submitted: {auto}")
     for name in words.AUTO_REPLY_HEADERS:
         if name in msg.headers:
             return Classification(Kind.AUTO_REPLY, f"{name} header")
-    if _header(msg, "x-autogenerated").lower() == "reply":
+    if header(msg, "x-autogenerated").lower() == "reply":
         return Classification(Kind.AUTO_REPLY, "X-Autogenerated: Reply")
     sender = msg.sender.email if msg.sender else ""  # bug trackers' control addresses:
-    if _BOT_SENDER_RE.match(sender) or "debbugs@" in _header(msg, "sender").lower():
+    if _BOT_SENDER_RE.match(sender) or "debbugs@" in header(msg, "sender").lower():
         return Classification(Kind.AUTO_REPLY, "a bug tracker's control bot answered")
     return _auto_by_precedence(msg)
 
 
 def _auto_by_precedence(msg: ParsedMessage) -> Classification | None:
     """Precedence junk/bulk/auto_reply off list traffic, answering or from a null sender."""
-    precedence = _header(msg, "precedence").lower()
+    precedence = header(msg, "precedence").lower()
     if precedence == "auto_reply":
         return Classification(Kind.AUTO_REPLY, "Precedence: auto_reply")
-    if precedence not in ("bulk", "junk") or _list_header(msg) or _list_traffic(msg):
+    if precedence not in ("bulk", "junk") or list_header(msg) or list_traffic(msg):
         return None
-    if _null_return_path(msg) or _REPLY_SUBJECT_RE.match(msg.subject):
+    if _null_return_path(msg) or REPLY_SUBJECT_RE.match(msg.subject):
         return Classification(Kind.AUTO_REPLY, f"Precedence: {precedence} answering a message")
     return None
 
@@ -305,95 +296,43 @@ def _calendar(msg: ParsedMessage) -> Classification | None:
 def _auto_reply_subject(msg: ParsedMessage) -> Classification | None:
     """An auto-reply phrase opening the subject; never behind "Re:", "AW:" or "Fwd:"."""
     if _LOTUS_AUTO_RE.match(msg.subject):
-        return _by_subject(msg, Kind.AUTO_REPLY, "Lotus Notes auto-reply")
-    subject = _fold(msg.subject)
+        return by_subject(msg, Kind.AUTO_REPLY, "Lotus Notes auto-reply")
+    subject = fold(msg.subject)
     opening, bracketed = _AUTO_SUBJECT_RES
     if opening.match(subject) or bracketed.search(subject):
-        return _by_subject(msg, Kind.AUTO_REPLY, "auto-reply")
+        return by_subject(msg, Kind.AUTO_REPLY, "auto-reply")
     return None
 
 
-def _list_header(msg: ParsedMessage) -> str:
-    return next((name for name in words.LIST_HEADERS if name in msg.headers), "")
 
 
-def _list_traffic(msg: ParsedMessage) -> str:
-    """Signs of a list server besides List-* headers; too weak alone (archives keep them)."""
-    if _header(msg, "delivered-to").lower().startswith("mailing list"):
-        return "Delivered-To: mailing list"
-    for name in ("sender", "return-path", "errors-to"):
-        if _LIST_OWNER_RE.search(_header(msg, name)):
-            return f"list server address in {name}"
-    return ""
 
 
-def _list(msg: ParsedMessage) -> Classification | None:
-    name = _list_header(msg)
-    if name:
-        return Classification(Kind.LIST, f"{name} header")
-    traffic = _list_traffic(msg)
-    precedence = _header(msg, "precedence").lower()
-    if precedence in ("bulk", "list", "junk"):
-        return Classification(Kind.LIST, f"Precedence: {precedence} {traffic}".strip())
-    if _header(msg, "feedback-id").count(":") >= 2:  # not an ESP's own "id:AmazonSES"
-        return Classification(Kind.LIST, "Feedback-ID header with campaign fields")
-    if "multipart/digest" in _header(msg, "content-type").lower():
-        return Classification(Kind.LIST, "multipart/digest")
-    mailer = _header(msg, "x-mailer")
-    if _BULK_MAILERS_RE.search(mailer):
-        return Classification(Kind.LIST, f"bulk mailer {mailer[:40]!r}")
-    if _DIGEST_SUBJECT_RE.search(msg.subject):
-        return _by_subject(msg, Kind.LIST, "digest")
-    return None
 
 
-def _bulk_sender(msg: ParsedMessage) -> Classification | None:
-    """Newsletters and list posts without list headers; never applied to replies.
-
-    An email service provider's bounce-handling Return-Path alone says nothing:
-    people write through their company's provider too.
-    """
-    if _is_reply(msg):
-        return None
-    if "errors-to" in msg.headers:
-        return Classification(Kind.LIST, "Errors-To header on a message that is not a reply")
-    traffic = _list_traffic(msg) or ("Mailing-List header" if "mailing-list" in msg.headers else "")
-    if traffic:
-        return Classification(Kind.LIST, f"{traffic} on a message that is not a reply")
-    if msg.headers.get("to", "").strip().endswith(":;") and not msg.to:
-        return Classification(Kind.LIST, "sent to an empty group (undisclosed list)")
-    local, _, domain = msg.sender.email.partition("@") if msg.sender else ("", "", "")
-    if _BULK_LOCAL_RE.match(local) or _no_reply_sender(msg):
-        return Classification(Kind.LIST, f"bulk sender address {local}@")
-    if _BULK_DOMAIN_RE.search(domain):
-        return Classification(Kind.LIST, f"bulk sender domain {domain}")
-    return None
 
 
 _RULES: tuple[Rule, ...] = (
-    _robot_answer, _bounce, _receipt, _auto_reply, _calendar, _auto_reply_subject, _list
+    _robot_answer, _bounce, _receipt, _auto_reply, _calendar, _auto_reply_subject, list_rule
 )
 _HUMAN = Classification(Kind.HUMAN, "no automatic or list signal in headers or structure")
 
 
 def _from_text(msg: ParsedMessage) -> Classification | None:
-    """Refine an ambiguous message (daemon or no-reply sender, empty Return-Path) by its words."""
-    text = _fold(msg.text[:4000])
+    """Refine an ambiguous message (daemon or no-reply sender, empty Return-Path, a bulk
+    relay) by its words."""
+    text = fold(msg.text[:4000])
     sns = _SNS_RE.search(msg.text[:4000])
     if sns:
         kind = Kind.BOUNCE if sns.group(1) == "Bounce" else Kind.AUTO_REPLY
-        return _worded(kind, f"delivery notification (SES {sns.group(1)})")
+        return worded(kind, f"delivery notification (SES {sns.group(1)})")
     system = _from_daemon(msg) or _null_return_path(msg)
     if _DELAY_TEXT_RE.search(text) and system:
-        return _worded(Kind.AUTO_REPLY, "delay wording from a mail system")
-    if _BOUNCE_TEXT_RE.search(text) and (system or _has_part(msg, "message/rfc822")):
-        return _worded(Kind.BOUNCE, "delivery failure wording from a mail system")
+        return worded(Kind.AUTO_REPLY, "delay wording from a mail system")
+    if _BOUNCE_TEXT_RE.search(text) and (system or has_part(msg, "message/rfc822")):
+        return worded(Kind.BOUNCE, "delivery failure wording from a mail system")
     if _AUTO_TEXT_RE.search(text) and _null_return_path(msg):
-        return _worded(Kind.AUTO_REPLY, "out-of-office wording with empty Return-Path")
+        return worded(Kind.AUTO_REPLY, "out-of-office wording with empty Return-Path")
     if _BOUNCE_TEXT_RE.search(text) and msg.sender is None:
-        return _worded(Kind.BOUNCE, "delivery failure wording, no sender")
-    return None
-
-
-def _worded(kind: Kind, reason: str) -> Classification:
-    return Classification(kind, reason, by_headers=False)
+        return worded(Kind.BOUNCE, "delivery failure wording, no sender")
+    return opt_out_footer(msg)

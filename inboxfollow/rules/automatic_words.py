@@ -352,3 +352,40 @@ CHALLENGE_HEADERS: tuple[str, ...] = (
     "x-spam-arrest",
     "x-challenge",
 )
+
+# Bulk relays: not bulk alone (people write through their company's provider too),
+# but they make the opt-out footer below decide. MTAs built for bulk sending, named
+# in their Received lines:
+BULK_MTA_PATTERNS: tuple[str, ...] = (
+    r"PowerMTA",
+    r"GreenArrow",
+    r"MailerQ",
+    r"ecelerity",  # Momentum
+    r"StrongMail",
+)
+# Headers an email service provider adds to every message it relays.
+ESP_HEADERS: tuple[str, ...] = (
+    "x-ses-outgoing",
+    "x-mailgun-sid",
+    "x-sg-eid",
+    "x-mc-user",  # Mailchimp Transactional
+    "x-pm-message-id",  # Postmark
+    "x-mailjet-campaign",
+)
+# Opt-out footers (folded text: lower case, no accents), en, de, fr, es, nl, it.
+OPT_OUT_TEXT_PATTERNS: tuple[str, ...] = (
+    r"\bunsubscribe\b",
+    r"\bopt[ -]out\b",
+    r"wish to be removed from (?:our|the|this)\b",
+    r"(?:do not|don't) reply to this (?:e-?mail|message)",
+    r"you (?:are receiving|received) this (?:e-?mail|message|newsletter) because",
+    r"\bnewsletter (?:abbestellen|abmelden)\b",
+    r"\bvom newsletter abmelden\b",
+    r"sie erhalten diese (?:e-?mail|nachricht), weil",
+    r"\bse desabonner\b|\bdesinscri(?:re|vez|ption)\b",
+    r"vous recevez cet (?:e-?mail|email|courriel) car",
+    r"\bdarse de baja\b|\bdate de baja\b|\bcancelar (?:la |su |tu )?suscripcion\b",
+    r"recibe(?:s)? este (?:correo|mensaje) porque",
+    r"\buitschrijven\b|\bafmelden voor (?:de|deze) nieuwsbrief\b",
+    r"\bdisiscriviti\b|\bannulla (?:l')?iscrizione\b",
+)
