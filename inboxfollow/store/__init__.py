@@ -1,0 +1,5 @@
+"""The local store: `Store` and how to open it (`core`), its files (`files`), its lock (`lock`)."""
+
+from inboxfollow.store.core import HUMAN, SCHEMA_VERSION, Store, StoreKeeper, open_store
+
+__all__ = ["HUMAN", "SCHEMA_VERSION", "Store", "StoreKeeper", "open_store"]
