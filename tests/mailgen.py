@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.dovecot import ImapAccount
+from tests.storefile import store_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD_ENV = "INBOXFOLLOW_TEST_PASSWORD"
@@ -315,7 +316,7 @@ def ok_json(done: subprocess.CompletedProcess[str]) -> Any:
 
 def snapshot(path: Path) -> dict[str, Any]:
     """What a sync leaves in a store file: messages (kind, direction, locations), checkpoints."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = store_tables(path)
     messages = {
         doc["key"]: (doc["kind"], doc["direction"], sorted(map(tuple, doc["locations"])))
         for doc in data.get("messages", {}).values()

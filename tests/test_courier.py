@@ -6,7 +6,6 @@ pre-authenticated, no SPECIAL-USE, MULTIAPPEND, UIDPLUS or UNSELECT, "INBOX." fo
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from tests.mailgen import (
     store_path,
     write_config,
 )
+from tests.storefile import store_tables
 from tests.test_sync_imap import RecordingProxy
 
 if TYPE_CHECKING:
@@ -181,5 +181,5 @@ def test_drafts_are_made_once_when_the_server_tells_no_uids(
     assert proxy.stripped == 1
     assert first.strip().splitlines()[-1] == "drafts: 1 created, 0 other action(s)"
     assert again.strip().splitlines()[-1] == "drafts: 0 created, 0 other action(s)"
-    (record,) = json.loads(store_path(config).read_text())["drafts"].values()
+    (record,) = store_tables(store_path(config))["drafts"].values()
     assert record["uid"] is None and record["state"] == "pending"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from inboxfollow.errors import MailServerError
 from inboxfollow.rules.slots import Slot
 from inboxfollow.store import Store, open_store
 from tests.dovecot import ImapAccount
+from tests.storefile import store_tables
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY_8 = Slot(daytime(8, 0), BERLIN, weekday=0)
@@ -161,7 +161,7 @@ def test_jobs_runs_are_kept_in_the_store(tmp_path: Path) -> None:
     path = tmp_path / "s.json"
     clock = Clock(datetime(2026, 3, 6, 10, tzinfo=BERLIN))
     daemon_for(path, clock, []).run_due()
-    runs = json.loads(path.read_text())["meta"]["1"]["job_runs"]
+    runs = store_tables(path)["meta"]["1"]["job_runs"]
     assert runs["sync"] == runs["drafts"] == clock.now.isoformat()
 
 
@@ -298,6 +298,6 @@ draft_time = "00:00"
     assert proc.returncode == 0, err
     assert "cycle" in err and "stopped" in err
     assert owner not in err or "password" not in err.lower()
-    state = json.loads((tmp_path / "state.json").read_text())
+    state = store_tables(tmp_path / "state.json")
     assert len(state["messages"]) == 1 and len(state["drafts"]) == 1
     assert not list(tmp_path.glob(".state.json.*.tmp"))

@@ -7,7 +7,6 @@ without a Sent folder, and what a no-change poll costs with many folders.
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.mailgen import (
     store_path,
     write_config,
 )
+from tests.storefile import store_tables
 from tests.test_sync_imap import RecordingProxy, recording_proxy  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.dovecot
@@ -74,7 +74,7 @@ def loops(config: Path, env: dict[str, str]) -> dict[str, dict]:
 
 
 def records(config: Path) -> dict[str, dict]:
-    data = json.loads(store_path(config).read_text(encoding="utf-8"))
+    data = store_tables(store_path(config))
     return {r["key"]: r for r in data["messages"].values()}
 
 
@@ -144,7 +144,7 @@ def test_replies_moved_out_of_inbox_close_their_loops(
     line = ok(run_cli("sync", config=config, env=env))
     assert line.startswith("sync: 1 new"), line
     assert loops(config, env)["ben@bauhof.example"]["status"] == "replied"
-    checkpoints = json.loads(store_path(config).read_text())["checkpoints"].values()
+    checkpoints = store_tables(store_path(config))["checkpoints"].values()
     assert {c["folder"] for c in checkpoints} == {"INBOX", "Sent", "Archive", "Kunden/Bauhof"}
 
 

@@ -6,7 +6,6 @@ IDLE can explain a reaction within the 60 s the issue names; no other time is as
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -27,6 +26,7 @@ from inboxfollow.config import load_config
 from inboxfollow.sources.imap import ImapSettings
 from inboxfollow.sources.imap.idle import IdleWatch, is_news
 from tests.dovecot import CuttingProxy, DovecotServer, ImapAccount
+from tests.storefile import store_tables
 
 if TYPE_CHECKING:
     from tests.courier import CourierAccount
@@ -269,7 +269,7 @@ every_minutes = 60
 
 def stored_message_ids(tmp_path: Path) -> set[str]:
     try:
-        state = json.loads((tmp_path / "state.json").read_text())
+        state = store_tables(tmp_path / "state.json")
     except (OSError, ValueError):
         return set()
     return {m.get("message_id", "") for m in state.get("messages", {}).values()}

@@ -207,7 +207,7 @@ def test_a_write_killed_half_way_leaves_nothing_after_the_next_start(tmp_path: P
     writer.start()
     try:
         assert written.wait(30)
-        (temp,) = tmp_path.glob(".s.json.*.tmp")
+        (temp,) = tmp_path.glob(".s.messages.json.*.tmp")  # the messages go first
         assert len(json.loads(temp.read_text())["messages"]) == 2
     finally:
         writer.kill()
@@ -236,7 +236,7 @@ def test_the_temp_file_of_a_living_owner_is_left_alone(tmp_path: Path) -> None:
         being_written = tmp_path / ".s.json.abcd1234.tmp"
         being_written.write_text("{}")
         with pytest.raises(StoreLockedError):
-            with open_store(path):
+            with open_store(path, wait=0.5):
                 pass
         assert being_written.exists()
     finally:

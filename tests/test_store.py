@@ -12,6 +12,7 @@ import pytest
 from inboxfollow.errors import StoreError, StoreLockedError
 from inboxfollow.model import Checkpoint, Location
 from inboxfollow.store import SCHEMA_VERSION, open_store
+from inboxfollow.store.files import messages_path
 
 
 def record(key: str, uid: int = 1) -> dict:
@@ -25,9 +26,12 @@ def test_nothing_reaches_the_file_before_commit(tmp_path: Path) -> None:
         assert not path.exists()
         store.commit()
     data = json.loads(path.read_text())
-    assert [d["key"] for d in data["messages"].values()] == ["<a@x>"]
+    messages = json.loads(messages_path(path).read_text())
+    assert [d["key"] for d in messages["messages"].values()] == ["<a@x>"]
     assert data["meta"]["1"]["schema_version"] == SCHEMA_VERSION
-    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert "messages" not in data and data["_split"]["generation"] == messages["generation"]
+    for written in (path, messages_path(path)):
+        assert oct(written.stat().st_mode & 0o777) == "0o600"
 
 
 def test_uncommitted_changes_are_lost_whole(tmp_path: Path) -> None:
@@ -68,7 +72,7 @@ def test_second_process_is_refused(tmp_path: Path) -> None:
     try:
         assert ready.wait(10)
         with pytest.raises(StoreLockedError, match=f"pid {holder.pid}"):
-            with open_store(path):
+            with open_store(path, wait=0.3):
                 pass
     finally:
         release.set()
@@ -125,7 +129,7 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
     path = tmp_path / "s.json"
     path.write_text(json.dumps(V1_STORE))
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == SCHEMA_VERSION == 2
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 3
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "headers"}
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
@@ -133,8 +137,9 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
         assert store.replaceable("<ooo@acme.example>")
         store.commit()
     data = json.loads(path.read_text())
-    assert data["meta"]["1"]["schema_version"] == 2
-    assert all(doc["evidence"] == "headers" for doc in data["messages"].values())
+    assert data["meta"]["1"]["schema_version"] == 3
+    messages = json.loads(messages_path(path).read_text())["messages"]
+    assert all(doc["evidence"] == "headers" for doc in messages.values())
     with open_store(path, readonly=True) as store:  # and opens as it is from then on
         assert len(store.all_messages()) == 2
 
@@ -144,17 +149,17 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
     with open_store(path) as store:
         store.save_messages([record("<a@x>")], {})
         store.commit()
-        before = path.read_text()
+        before = path.read_text(), messages_path(path).read_text()
         store.save_messages([record("<b@x>")], {})
         os.chmod(tmp_path, 0o500)
         try:
             if os.geteuid() == 0:  # root ignores directory permissions; simulate a full disk
-                store._storage._data["messages"]["2"]["bad"] = object()
+                store._storage.read()["messages"]["2"]["bad"] = object()
             with pytest.raises((StoreError, TypeError)):
                 store.commit()
         finally:
             os.chmod(tmp_path, 0o700)
-    assert path.read_text() == before
+    assert (path.read_text(), messages_path(path).read_text()) == before
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
@@ -178,3 +183,88 @@ def test_the_daemons_keeper_reloads_only_when_the_file_changed(tmp_path: Path) -
         raise RuntimeError("job failed half way")
     with keeper.use() as fresh:  # the half-done change is not kept
         assert fresh is not broken and not fresh.has_message("<b@x>")
+
+
+def test_a_store_written_by_version_2_opens_and_splits(tmp_path: Path) -> None:
+    """Version 2 kept the messages in the store file: read there, moved out at the first
+    commit, and the store file is small from then on."""
+    path = tmp_path / "s.json"
+    v2 = json.loads(json.dumps(V1_STORE))
+    v2["meta"]["1"]["schema_version"] = 2
+    for doc in v2["messages"].values():
+        doc["evidence"] = "wording" if doc["kind"] != "human" else "headers"
+    path.write_text(json.dumps(v2))
+    with open_store(path, readonly=True) as store:  # readable as it is, nothing written
+        assert len(store.all_messages()) == 2
+    assert not messages_path(path).exists()
+    with open_store(path) as store:
+        assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
+        store.commit()
+    data = json.loads(path.read_text())
+    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 3
+    with open_store(path) as store:
+        assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
+            "<q@shop.example>": "headers", "<ooo@acme.example>": "wording"}
+        assert store.replaceable("<ooo@acme.example>")
+
+
+def test_a_poll_reads_the_small_file_only(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    with open_store(path) as store:
+        store.save_messages([record(f"<m{i}@x>", i) for i in range(1, 50)], {})
+        store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 49))
+        store.commit()
+    messages_path(path).chmod(0o000)  # any read of the messages would fail (not as root)
+    try:
+        with open_store(path) as store:
+            assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 49)
+            store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 49))
+            store.commit()
+            assert not store._storage.read().messages_loaded
+    finally:
+        messages_path(path).chmod(0o600)
+    with open_store(path) as store:
+        store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 50))
+        store.commit()  # a checkpoint alone leaves the messages file as it was
+        assert not store._storage.read().messages_loaded
+    with open_store(path) as store:
+        assert len(store.all_messages()) == 49
+
+
+def test_a_missing_messages_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.json"
+    with open_store(path) as store:
+        store.save_messages([record("<a@x>")], {})
+        store.commit()
+    messages_path(path).rename(tmp_path / "elsewhere.json")
+    with open_store(path) as store:
+        assert store.checkpoint("owner", "INBOX") is None  # what needs no message works
+        with pytest.raises(StoreError, match="s.messages.json, which is missing"):
+            store.has_message("<a@x>")
+
+
+def _release_after(path: str, ready: multiprocessing.Event, delay: float) -> None:
+    import time
+
+    with open_store(Path(path)):
+        ready.set()
+        time.sleep(delay)
+
+
+def test_a_writer_waits_for_the_lock(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "s.json"
+    ready = multiprocessing.Event()
+    holder = multiprocessing.Process(target=_release_after, args=(str(path), ready, 1.5))
+    holder.start()
+    try:
+        assert ready.wait(10)
+        with open_store(path, wait=20) as store:  # given while the other holds it: not lost
+            store.add_override("stop", "ann@acme.example", "2026-03-02T09:00:00+00:00")
+            store.commit()
+    finally:
+        holder.join(10)
+    assert f"waiting for pid {holder.pid}" in capfd.readouterr().err
+    with open_store(path, readonly=True) as store:
+        assert [o["target"] for o in store.overrides()] == ["ann@acme.example"]
+    lock = path.with_name(path.name + ".lock")
+    assert oct(lock.stat().st_mode & 0o777) == "0o600"

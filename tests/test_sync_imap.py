@@ -6,7 +6,6 @@ password in an environment variable, and reads the real store file it leaves beh
 
 from __future__ import annotations
 
-import json
 import re
 import signal
 import socket
@@ -36,6 +35,7 @@ from tests.mailgen import (
     store_path,
     write_config,
 )
+from tests.storefile import store_tables
 
 pytestmark = pytest.mark.dovecot
 
@@ -74,12 +74,12 @@ def basic_mailbox() -> list[Delivery]:
 
 
 def messages_of(config: Path) -> list[dict]:
-    data = json.loads(store_path(config).read_text(encoding="utf-8"))
+    data = store_tables(store_path(config))
     return list(data["messages"].values())
 
 
 def set_aside_of(config: Path) -> list[dict]:
-    data = json.loads(store_path(config).read_text(encoding="utf-8"))
+    data = store_tables(store_path(config))
     return list(data.get("set_aside", {}).values())
 
 
@@ -405,7 +405,7 @@ def kill_after(process: subprocess.Popen[str], seconds: float) -> bool:
 def assert_readable(config: Path) -> None:
     """Whatever a kill leaves behind is a whole JSON store, or no store yet."""
     if store_path(config).exists():
-        json.loads(store_path(config).read_text(encoding="utf-8"))
+        store_tables(store_path(config))
 
 
 @pytest.mark.parametrize("fraction", [0.03, 0.4, 0.8, 0.99])

@@ -1,22 +1,17 @@
-"""The local store: one TinyDB JSON file, owned by one process, replaced atomically.
+"""The local store: TinyDB tables in memory, committed atomically, owned by one process.
 
-TinyDB rewrites its whole file on every write and is neither crash-safe nor
-multi-process-safe as shipped. Here its storage keeps the data in memory and
-`commit()` writes it once per cycle to a temp file, fsyncs and renames it over
-the old file, so a crash leaves either the old or the new state, never half.
-Nothing is written when nothing changed: setting a fact or a checkpoint to the
-value it has is no change. A lock file keeps a second process out; whoever takes
-it removes the temp files of a write that a crash interrupted.
+Its storage (`files.SplitStorage`) keeps the data in memory; `commit()` writes what
+changed once per cycle, each file replaced whole and atomically. Nothing is written
+when nothing changed: setting a fact or a checkpoint to the value it has is no
+change. The messages are read only when first asked for, so commands that need
+only checkpoints and facts (a poll) stay fast on a large store. A lock file keeps a
+second writer out (`lock`); whoever takes it removes the temp files of a write that
+a crash interrupted. Read-only stores take no lock and cannot commit.
 """
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
-import os
-import re
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager, nullcontext
 from copy import deepcopy
@@ -24,118 +19,23 @@ from pathlib import Path
 from typing import Any
 
 from tinydb import TinyDB
-from tinydb.storages import Storage
 
-from inboxfollow.errors import StoreError, StoreLockedError
+from inboxfollow.errors import StoreError
 from inboxfollow.model import Checkpoint, Location
+from inboxfollow.store.files import SplitStorage
+from inboxfollow.store.lock import WAIT, lock
 
 LOG = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: message records say what their kind rests on ("evidence")
+SCHEMA_VERSION = 3  # 2: records say what their kind rests on ("evidence"); 3: messages
+# in a file of their own (files.py)
 HUMAN = "human"  # the kind of a stored record that is a person's mail
-
-
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage that holds the data in memory until `flush()`."""
-
-    def __init__(self, path: str, readonly: bool = False) -> None:
-        self.path = Path(path)
-        self.readonly = readonly
-        self._data: dict[str, Any] | None = _load_json(self.path)
-        self.dirty = False
-        self.revision = 0  # changes since loading
-
-    def read(self) -> dict[str, Any] | None:
-        return self._data
-
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
-        self._data = data
-        self.dirty = True
-        self.revision += 1
-
-    def flush(self) -> None:
-        if not self.dirty or self._data is None:
-            return
-        if self.readonly:
-            raise StoreError(f"store {self.path} was opened read-only")
-        _replace_atomically(self.path, _json_pieces(self._data))
-        self.dirty = False
-
-    def close(self) -> None:
-        """Closing never writes: only `flush()` does, at the end of a cycle."""
-
-
-def _load_json(path: Path) -> dict[str, Any] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except OSError as err:
-        raise StoreError(f"store {path} cannot be read: {err.strerror}") from err
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise StoreError(
-            f"store {path} is not valid JSON ({err.msg} at line {err.lineno})",
-            "it is only ever replaced whole, so something else wrote it; restore a backup "
-            "or move it away to start afresh",
-        ) from err
-    if not isinstance(data, dict):
-        raise StoreError(f"store {path} does not hold a TinyDB database")
-    return data
-
-
-def _json_pieces(data: dict[str, Any]) -> Iterator[str]:
-    """The same JSON as json.dumps(data), a document at a time: a large store is
-    never held twice in memory as one string."""
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
-    yield "{"
-    for t, (table, docs) in enumerate(data.items()):
-        yield ("," if t else "") + dumps(table) + ":{"
-        for d, (doc_id, doc) in enumerate(docs.items()):
-            yield ("," if d else "") + dumps(doc_id) + ":" + dumps(doc)
-        yield "}"
-    yield "}"
-
-
-def _replace_atomically(path: Path, pieces: Iterable[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as handle:
-            handle.writelines(pieces)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def _remove_leftover_temp_files(path: Path) -> None:
-    """Remove what a write killed half way left beside the store (the caller holds the
-    lock, so no living writer owns one): only the names `_replace_atomically` makes
-    (mkstemp's: the prefix, eight of [a-z0-9_], the suffix), never a link."""
-    own = re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp")
-    try:
-        for temp in [p for p in path.parent.iterdir() if own.fullmatch(p.name)]:
-            if temp.is_file() and not temp.is_symlink():
-                LOG.info("removing %s, left by an interrupted write", temp)
-                temp.unlink()
-    except OSError as err:  # never a reason not to run
-        LOG.warning("leftover temp files beside %s not removed: %s", path, err)
 
 
 class Store:
     """Messages, checkpoints and small facts, in one TinyDB file."""
 
-    def __init__(self, db: TinyDB, storage: AtomicJSONStorage) -> None:
+    def __init__(self, db: TinyDB, storage: SplitStorage) -> None:
         self._db = db
         self._storage = storage
         self.messages = db.table("messages", cache_size=0)
@@ -144,13 +44,29 @@ class Store:
         self._meta = db.table("meta", cache_size=0)
         self._overrides = db.table("overrides", cache_size=0)
         self.drafts = db.table("drafts", cache_size=0)
-        self._ids: dict[str, int] = {}
-        self._replaceable: set[str] = set()  # keys whose stored copy is not human mail
-        for doc in self.messages.all():
-            self._ids[doc["key"]] = doc.doc_id
-            if doc.get("kind") != HUMAN:
-                self._replaceable.add(doc["key"])
+        self._index: tuple[dict[str, int], set[str]] | None = None  # see _ids
         self._check_schema()
+
+    @property
+    def _ids(self) -> dict[str, int]:
+        """Message key -> document id, built when a message is first asked for."""
+        return self._key_index()[0]
+
+    @property
+    def _replaceable(self) -> set[str]:
+        """Keys whose stored copy is not human mail."""
+        return self._key_index()[1]
+
+    def _key_index(self) -> tuple[dict[str, int], set[str]]:
+        if self._index is None:
+            ids: dict[str, int] = {}
+            replaceable: set[str] = set()
+            for doc in self.messages.all():
+                ids[doc["key"]] = doc.doc_id
+                if doc.get("kind") != HUMAN:
+                    replaceable.add(doc["key"])
+            self._index = ids, replaceable
+        return self._index
 
     @property
     def path(self) -> Path:
@@ -307,8 +223,14 @@ def _v1_to_v2(store: Store) -> None:
     store.messages.update(add)
 
 
+def _v2_to_v3(store: Store) -> None:
+    """Version 2 kept the messages in the store file. Nothing in them changes: the
+    storage reads them where they are and writes them to their own file at the first
+    commit (files.SplitStorage)."""
+
+
 # _UPGRADES[n - 1] turns a version n store into version n + 1.
-_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2]
+_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3]
 
 
 def _add_locations(known: dict[str, list[Location]]) -> Callable[[MutableMapping[str, Any]], None]:
@@ -322,19 +244,20 @@ def _add_locations(known: dict[str, list[Location]]) -> Callable[[MutableMapping
 
 
 @contextmanager
-def open_store(path: Path, readonly: bool = False) -> Iterator[Store]:
-    """Open the store at `path`, owning it until the block ends.
+def open_store(path: Path, readonly: bool = False, wait: float = WAIT) -> Iterator[Store]:
+    """Open the store at `path`, owning it until the block ends; wait up to `wait`
+    seconds for another process to let it go.
 
-    A read-only store takes no lock (the file is only ever replaced whole, so
-    reading it is safe while another process owns it) and cannot commit.
+    A read-only store takes no lock (its files are only ever replaced whole, so
+    reading them is safe while another process owns them) and cannot commit.
     """
-    with nullcontext() if readonly else _lock(path):
+    with nullcontext() if readonly else lock(path, wait):
         yield _load(path, readonly)
 
 
 def _load(path: Path, readonly: bool = False) -> Store:
     """A Store over the file at `path` (the caller holds the lock when it will write)."""
-    storage = AtomicJSONStorage(str(path), readonly)
+    storage = SplitStorage(str(path), readonly)
     return Store(TinyDB(storage=lambda: storage), storage)
 
 
@@ -354,14 +277,15 @@ class StoreKeeper:
     costs no load of a large file. After a failed use the next one reloads.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, wait: float = WAIT) -> None:
         self.path = path
+        self.wait = wait
         self._store: Store | None = None
         self._stamp: tuple[int, int, int] | None = None
 
     @contextmanager
     def use(self) -> Iterator[Store]:
-        with _lock(self.path):
+        with lock(self.path, self.wait):
             if self._store is None or _stamp(self.path) != self._stamp:
                 self._store = _load(self.path)
             try:
@@ -370,31 +294,3 @@ class StoreKeeper:
                 self._store = None
                 raise
             self._stamp = _stamp(self.path)
-
-
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    lock_path = path.with_name(path.name + ".lock")
-    try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle = lock_path.open("a+")
-    except OSError as err:
-        raise StoreError(f"store folder {lock_path.parent} cannot be used: {err.strerror}") from err
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as err:
-            handle.seek(0)
-            owner = handle.read().strip() or "unknown"
-            raise StoreLockedError(
-                f"another inboxfollow (pid {owner}) is using the store {path}",
-                "wait for it to finish or stop it; only one process may own a store",
-            ) from err
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        _remove_leftover_temp_files(path)
-        yield
-    finally:
-        handle.close()
