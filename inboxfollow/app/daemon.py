@@ -56,6 +56,9 @@ class Job:
     every_minutes: int = 0  # interval job
     wait_for_first_slot: bool = False  # a new install does not run it at once (the digest)
     watch: Watch | None = None  # news that makes it run at once
+    # Work done before the job takes the store lock (deriving the loops from a read-only
+    # copy), so that commands given meanwhile do not wait for it.
+    prepare: Callable[[datetime], None] | None = None
 
     def is_due(self, last_run: datetime | None, now: datetime) -> bool:
         if self.slot is not None:
@@ -81,6 +84,7 @@ class Daemon:
     woken: set[str] = field(default_factory=set)  # jobs to run now, whatever their interval
     wake_event: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _prepared: set[str] = field(default_factory=set)  # jobs prepared for this cycle
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -115,35 +119,48 @@ class Daemon:
         if self._nothing_due(now, woken):
             return []
         lines: list[str] = []
+        pending = list(self.jobs)
+        self._prepared.clear()
         try:
-            with self.open_store() as store:
-                lines = self._run_jobs(store, now, woken)
+            while pending and not self.stopping():
+                with self.open_store() as store:  # the lock, for the jobs up to a prepare
+                    lines += self._run_jobs(store, now, woken, pending)
+                if pending:  # the next job prepares without the lock, then takes it
+                    self._prepare(pending[0], now)
         except InboxfollowError as err:  # e.g. the store is busy: try again next tick
             with self._lock:
                 self.woken |= woken
             LOG.error("cycle skipped: %s", err)
-            return [f"cycle skipped: {err}"]
+            return [*lines, f"cycle skipped: {err}"]
         level = logging.INFO if lines else logging.DEBUG
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
                 "; ".join(lines) if lines else "nothing due")
         return lines
 
-    def _run_jobs(self, store: Store, now: datetime, woken: set[str]) -> list[str]:
+    def _run_jobs(self, store: Store, now: datetime, woken: set[str],
+                  pending: list[Job]) -> list[str]:
+        """Run the due jobs of `pending` in order, taking each off; stop before a due job
+        that has work to do without the lock (it is left first in `pending`)."""
         runs = self._known_runs(store)
         if "installed_at" not in runs:
             runs["installed_at"] = now.isoformat()
             store.set_meta("job_runs", runs)  # once per store: the digest waits from here
         lines, missed = [], set()
-        for job in self.jobs:
-            if self.stopping():
-                break
+        while pending and not self.stopping():
+            job = pending[0]
             last = runs.get(job.name) or (runs["installed_at"] if job.wait_for_first_slot else None)
             last_run = datetime.fromisoformat(last) if last else None
             if not (job.name in woken or job.is_due(last_run, now)):
+                pending.pop(0)
                 continue
             if self._backing_off(job, now):
                 missed |= woken & {job.name}
+                pending.pop(0)
                 continue
+            if job.prepare is not None and job.name not in self._prepared:
+                break
+            pending.pop(0)
+            self._prepared.discard(job.name)
             revision = store.revision
             line = self._guarded(job, store, now)
             if line is not None:
@@ -158,6 +175,16 @@ class Daemon:
             self.woken |= missed
         self.runs = runs
         return lines
+
+    def _prepare(self, job: Job, now: datetime) -> None:
+        """A job's work before the lock; a failure here only means the job does it all."""
+        assert job.prepare is not None
+        self._prepared.add(job.name)
+        try:
+            job.prepare(now)
+        except Exception:  # noqa: BLE001 - the job itself reports what is wrong
+            LOG.debug("%s: preparing failed; the job derives under the lock", job.name,
+                      exc_info=True)
 
     def _known_runs(self, store: Store) -> dict[str, str]:
         """The runs kept in the store, with the later ones this process only remembers."""
@@ -184,20 +211,28 @@ class Daemon:
         self.failed_at[job.name] = now
         return None
 
-    def run_forever(self, tick_seconds: int = 60) -> None:
+    def run_forever(self, tick_seconds: int = 60,
+                    on_cycle: Callable[[list[str]], None] | None = None) -> None:
         """Tick with `schedule` until SIGTERM/SIGINT; the first tick is now. Between
-        ticks, a job's watch may wake it."""
+        ticks, a job's watch may wake it. `on_cycle` gets each cycle's lines ([] when
+        nothing was due)."""
+
+        def cycle() -> None:
+            lines = self.run_due()
+            if on_cycle is not None:
+                on_cycle(lines)
+
         scheduler = schedule.Scheduler()
-        scheduler.every(tick_seconds).seconds.do(self.run_due)
+        scheduler.every(tick_seconds).seconds.do(cycle)
         watches = self._start_watches()
-        self.run_due()
+        cycle()
         while not self.stopping():
             scheduler.run_pending()
             idle = scheduler.idle_seconds
             if self.wake_event.wait(max(0.0, min(idle if idle is not None else 1.0, 1.0))):
                 self.wake_event.clear()
                 if not self.stopping():
-                    self.run_due()
+                    cycle()
         give_up = time.monotonic() + JOIN_WATCHES
         for thread in watches:
             thread.join(max(0.0, give_up - time.monotonic()))

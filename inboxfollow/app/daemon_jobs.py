@@ -10,12 +10,13 @@ from datetime import datetime
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
 from inboxfollow.app.drafter import run_drafts, withdraw_answered
+from inboxfollow.app.loops import derive_ahead
 from inboxfollow.app.sync import sync
 from inboxfollow.app.watch import watch_inboxes
 from inboxfollow.config import Config
 from inboxfollow.rules.slots import Slot
 from inboxfollow.sources.from_config import PATIENT, open_mailboxes
-from inboxfollow.store import Store
+from inboxfollow.store import Store, open_store
 
 JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
 
@@ -62,18 +63,33 @@ def drafts_job(config: Config) -> JobFunc:
     return run
 
 
+def derive_first(config: Config) -> Callable[[datetime], None]:
+    """A job's preparation: derive the loops from a read-only copy of the store, without
+    the lock, so `stop`, `mark` or a manual `sync` given meanwhile need not wait for it.
+    The job takes that derivation when the store is still the same, else derives again."""
+
+    def prepare(now: datetime) -> None:
+        with open_store(config.store_path, readonly=True) as copy:
+            derive_ahead(copy, config, now)
+
+    return prepare
+
+
 def build_jobs(config: Config) -> list[Job]:
     """Sync first, so drafts and the digest see the newest mail. New mail in a watched
     INBOX (IMAP IDLE) runs the sync at once; other folders wait for its interval."""
     jobs = [
         Job("sync", sync_job(config), every_minutes=config.sync_minutes,
             watch=watch_inboxes(config)),
-        Job("drafts", drafts_job(config), slot=Slot(config.calendar.draft_time, config.timezone)),
+        Job("drafts", drafts_job(config), slot=Slot(config.calendar.draft_time, config.timezone),
+            prepare=derive_first(config)),
     ]
     digest = config.digest
     jobs.append(Job("digest", digest_job(config), wait_for_first_slot=True,
-                    slot=Slot(digest.send_time, config.timezone, digest.weekday)))
+                    slot=Slot(digest.send_time, config.timezone, digest.weekday),
+                    prepare=derive_first(config)))
     if digest.daily_checklist:
         jobs.append(Job("checklist", digest_job(config, checklist=True), wait_for_first_slot=True,
-                        slot=Slot(digest.checklist_time, config.timezone)))
+                        slot=Slot(digest.checklist_time, config.timezone),
+                        prepare=derive_first(config)))
     return jobs

@@ -17,7 +17,38 @@ def overrides_of(store: Store) -> list[Override]:
     ]
 
 
-def derive(store: Store, config: Config, now: datetime) -> tuple[list[dict[str, Any]], Derivation]:
+Derived = tuple[list[dict[str, Any]], Derivation]
+# A derivation made ahead (`derive_ahead`), by what it was derived from: the store's
+# content token (the same data in any Store loaded from the same file version), the
+# config and the time. Taken by the next `derive` with the same key, or dropped.
+_ahead: tuple[tuple[Any, ...], Derived] | None = None
+
+
+def derive(store: Store, config: Config, now: datetime) -> Derived:
+    """The loops of the stored messages, commands and drafts at `now`.
+
+    A derivation made ahead from a read-only copy of the same file version (the
+    daemon does that outside the store lock) is taken as it is, so the writer's lock
+    is not held for a derivation that could be made before taking it.
+    """
+    global _ahead
+    ahead, _ahead = _ahead, None
+    token = store.content_token
+    if token is not None and ahead is not None and ahead[0] == (token, id(config), now):
+        return ahead[1]
+    return _derive(store, config, now)
+
+
+def derive_ahead(store: Store, config: Config, now: datetime) -> None:
+    """Derive from `store` (read-only, no lock) for the next `derive` of the same data."""
+    global _ahead
+    token = store.content_token
+    _ahead = None
+    if token is not None:
+        _ahead = ((token, id(config), now), _derive(store, config, now))
+
+
+def _derive(store: Store, config: Config, now: datetime) -> Derived:
     records = store.all_messages()
     derivation = derive_loops(
         records,

@@ -22,7 +22,7 @@ from tinydb import TinyDB
 
 from inboxfollow.errors import StoreError
 from inboxfollow.model import Checkpoint, Location
-from inboxfollow.store.files import SplitStorage
+from inboxfollow.store.files import SplitStorage, Stamp, file_stamp
 from inboxfollow.store.lock import WAIT, lock
 
 LOG = logging.getLogger(__name__)
@@ -71,6 +71,15 @@ class Store:
     @property
     def path(self) -> Path:
         return self._storage.path
+
+    @property
+    def content_token(self) -> tuple[str, Stamp] | None:
+        """Names what this store holds while it holds exactly what its file holds: two
+        stores with the same token hold the same data (None once changed in memory)."""
+        stamp = self._storage.stamp
+        if self._storage.dirty or stamp is None:
+            return None
+        return str(self.path.resolve()), stamp
 
     def _check_schema(self) -> None:
         version = self.get_meta("schema_version")
@@ -261,14 +270,6 @@ def _load(path: Path, readonly: bool = False) -> Store:
     return Store(TinyDB(storage=lambda: storage), storage)
 
 
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    try:
-        st = path.stat()
-    except FileNotFoundError:
-        return None
-    return st.st_ino, st.st_mtime_ns, st.st_size
-
-
 class StoreKeeper:
     """A store kept loaded between the daemon's cycles.
 
@@ -281,16 +282,16 @@ class StoreKeeper:
         self.path = path
         self.wait = wait
         self._store: Store | None = None
-        self._stamp: tuple[int, int, int] | None = None
+        self._stamp: Stamp | None = None
 
     @contextmanager
     def use(self) -> Iterator[Store]:
         with lock(self.path, self.wait):
-            if self._store is None or _stamp(self.path) != self._stamp:
+            if self._store is None or file_stamp(self.path) != self._stamp:
                 self._store = _load(self.path)
             try:
                 yield self._store
             except BaseException:
                 self._store = None
                 raise
-            self._stamp = _stamp(self.path)
+            self._stamp = file_stamp(self.path)

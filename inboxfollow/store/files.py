@@ -79,7 +79,10 @@ class SplitStorage(Storage):
         self.path = Path(path)
         self.messages_path = messages_path(self.path)
         self.readonly = readonly
+        before = file_stamp(self.path)
         main = load_json(self.path)
+        # The file as read, while nothing changed it since (see Store.content_token).
+        self.stamp = before if before == file_stamp(self.path) else None
         self.exists = main is not None
         main = main or {}
         self._split: dict[str, Any] = main.pop(SPLIT, None) or {}
@@ -141,9 +144,22 @@ class SplitStorage(Storage):
         replace_atomically(self.path, json_pieces(small))
         tables.changed.clear()
         self.dirty = False
+        self.stamp = file_stamp(self.path)
 
     def close(self) -> None:
         """Closing never writes: only `flush()` does, at the end of a cycle."""
+
+
+Stamp = tuple[int, int, int]
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """Which version of the file is there: a write replaces it (new inode and mtime)."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def load_json(path: Path) -> dict[str, Any] | None:
