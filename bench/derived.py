@@ -132,6 +132,8 @@ def profile(home: Path, now: str, name: str, size: int) -> str:
 
 
 def measure(size: int, seed: int, repeat: int, profile_cmd: str) -> dict:
+    from run import store_mb
+
     home, now = build_mailbox(size, seed)
     store = home / "state" / "inboxfollow.json"
     first = None
@@ -146,7 +148,7 @@ def measure(size: int, seed: int, repeat: int, profile_cmd: str) -> dict:
             runs[name].append(run_timed(home, now, name))
             log(f"  {size}: {name} {runs[name][-1]['seconds']:.2f} s")
     result = {"size": size, "now": now, "first_sync_s": first, "runs": runs,
-              "store_mb": store.stat().st_size / 1e6, "messages_on_disk": size}
+              "store_mb": store_mb(store), "messages_on_disk": size}
     if profile_cmd:
         result["profile"] = profile(home, now, profile_cmd, size)
     return result

@@ -46,6 +46,13 @@ BATCH = 500
 FOLDERS = ("INBOX", "Sent")
 
 
+def store_mb(path: Path) -> float:
+    """The store's size on disk: its file and the messages file beside it (schema 3)."""
+    from inboxfollow.store.files import messages_path
+
+    return sum(p.stat().st_size for p in (path, messages_path(path)) if p.exists()) / 1e6
+
+
 # -- child phases ------------------------------------------------------------------
 
 
@@ -154,7 +161,7 @@ def phase_first_sync(acc: dict, store_path: str, profile: str = "", **_: object)
         "new": summary.new,
         "duplicates": summary.duplicates,
         "set_aside": summary.set_aside,
-        "store_mb": os.path.getsize(store_path) / 1e6,
+        "store_mb": store_mb(Path(store_path)),
     }
 
 
@@ -250,7 +257,7 @@ def phase_polls(acc: dict, store_path: str, repeat: int, seed: int, **_: object)
         out["after_change"] = _after_change(acc, lambda: sync([box], store, owner))
         box.close()
     out["maxrss_mb"] = _maxrss_mb()
-    out["store_mb"] = path.stat().st_size / 1e6
+    out["store_mb"] = store_mb(path)
     return out
 
 

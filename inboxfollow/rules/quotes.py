@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from inboxfollow.rules.lazy_re import LazyPattern
 from inboxfollow.rules.quote_words import (
     BILLING_NAMES,
     BILLING_WORDS,
@@ -86,14 +87,14 @@ def _words(words: Sequence[str]) -> str:
     return rf"(?=[{firsts}])(?<![^\W\d_])(?:{alternatives})(?:s|es|e|en|n)?(?![^\W\d_])"
 
 
-def _word_pattern(words: Sequence[str]) -> re.Pattern[str]:
-    return re.compile(_words(words), re.IGNORECASE)
+def _word_pattern(words: Sequence[str]) -> LazyPattern:
+    return LazyPattern(_words(words), re.IGNORECASE)
 
 
-def _handed_over(bill: str) -> re.Pattern[str]:
+def _handed_over(bill: str) -> LazyPattern:
     """A bill the text hands over: a presenter before or after it, or a number after it."""
     presenter = _words(PRESENTER_WORDS)
-    return re.compile(
+    return LazyPattern(
         rf"{presenter}[:,]?{_SPACE}+{_GAP}(?:{bill})"
         rf"|(?:{bill})(?:{_SPACE}+[^\W_][\w/-]*){{0,3}}?{_SPACE}+{presenter}"
         rf"|^{_SPACE}*(?:{bill}){_NUMBER}",
@@ -103,12 +104,12 @@ def _handed_over(bill: str) -> re.Pattern[str]:
 
 class _Kind(NamedTuple):
     name: str
-    words: re.Pattern[str]  # in a subject or an attachment's name
-    handed_over: re.Pattern[str]  # in the own text
+    words: LazyPattern  # in a subject or an attachment's name
+    handed_over: LazyPattern  # in the own text
 
     @classmethod
     def of(cls, name: str, source: str) -> _Kind:
-        return cls(name, re.compile(source, re.IGNORECASE), _handed_over(source))
+        return cls(name, LazyPattern(source, re.IGNORECASE), _handed_over(source))
 
 
 _NOTHING = _Kind.of("nothing", r"(?!)")
@@ -116,11 +117,11 @@ _NOTHING = _Kind.of("nothing", r"(?!)")
 
 @dataclass(frozen=True)
 class QuoteRules:
-    words: re.Pattern[str]
-    price_words: re.Pattern[str]
+    words: LazyPattern
+    price_words: LazyPattern
     billing: tuple[_Kind, ...] = ()  # the kinds of billing mail, the more specific first
     proforma: _Kind = _NOTHING  # a pro-forma invoice: "Proforma-Rechnung", "facture pro forma"
-    any_bill: re.Pattern[str] = _NOTHING.words  # any billing or pro-forma word: worth a look
+    any_bill: LazyPattern = _NOTHING.words  # any billing or pro-forma word: worth a look
 
     @classmethod
     def build(
@@ -183,7 +184,7 @@ def _fields(record: dict[str, Any]) -> list[_Field]:
             field("its own text", record.get("text", ""), True)]
 
 
-def _blank(text: str, pattern: re.Pattern[str]) -> str:
+def _blank(text: str, pattern: LazyPattern) -> str:
     """The text with every match of the pattern blanked out, as long as the text itself."""
     return pattern.sub(lambda m: " " * len(m.group(0)), text)
 

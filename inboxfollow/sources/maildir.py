@@ -16,6 +16,7 @@ import email.parser
 import email.policy
 import logging
 import mailbox
+import os
 import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -40,6 +41,14 @@ FLAGS = {"D": "\\Draft", "S": "\\Seen", "F": "\\Flagged", "R": "\\Answered", "T"
 _STAMP = re.compile(rb"^(\d+)\.[^.]*?M(\d+)")
 _HEADER_END = re.compile(rb"\r?\n\r?\n|\r\r")
 UIDVALIDITY = 1
+
+
+def _name_stamp(name: str) -> int | None:
+    """The delivery time a Maildir file name holds (seconds and microseconds), if any."""
+    match = _STAMP.match(name.encode())
+    if match is None:
+        return None
+    return int(match.group(1)) * 1_000_000 + int(match.group(2)) % 1_000_000
 
 
 def split_header(raw: bytes) -> tuple[bytes, bytes]:
@@ -130,15 +139,29 @@ class MaildirMailbox:
 
     @staticmethod
     def _stamp(box: mailbox.Maildir, key: str) -> int:
-        match = _STAMP.match(key.encode())
-        if match:
-            return int(match.group(1)) * 1_000_000 + int(match.group(2)) % 1_000_000
-        return int(_file(box, key).stat().st_mtime * 1_000_000)
+        stamp = _name_stamp(key)
+        return int(_file(box, key).stat().st_mtime * 1_000_000) if stamp is None else stamp
 
     def status(self, folder: str) -> FolderStatus:
-        _, index = self._index(folder)
-        uidnext = index[-1][0] + 1 if index else 1
-        return FolderStatus(UIDVALIDITY, uidnext, len(index))
+        """What `_index` would end with, from one listing of the names: no sort, and a
+        stat only for a file whose name holds no time (a poll of a large folder)."""
+        box = self._folder(folder)
+        count, top, at_top = 0, -1, 0
+        for sub in ("new", "cur"):
+            with os.scandir(os.path.join(box._path, sub)) as entries:
+                for entry in entries:
+                    if entry.name.startswith("."):
+                        continue
+                    count += 1
+                    stamp = _name_stamp(entry.name)
+                    if stamp is None:
+                        stamp = int(entry.stat().st_mtime * 1_000_000)
+                    if stamp > top:
+                        top, at_top = stamp, 1
+                    elif stamp == top:
+                        at_top += 1
+        uidnext = top * 1000 + at_top if count else 1
+        return FolderStatus(UIDVALIDITY, uidnext, count)
 
     def fetch_headers(
         self, folder: str, after_uid: int, batch_size: int = 500
