@@ -128,7 +128,9 @@ class MaildirMailbox:
 
     def _index(self, folder: str) -> tuple[mailbox.Maildir, list[tuple[int, str]]]:
         box = self._folder(folder)
-        stamped = sorted((self._stamp(box, key), key) for key in box.keys())
+        # Names starting with a dot are no messages (the Maildir convention).
+        stamped = sorted((self._stamp(box, key), key) for key in box.keys()
+                         if not key.startswith("."))
         index: list[tuple[int, str]] = []
         previous, tie = -1, 0
         for stamp, key in stamped:
@@ -150,7 +152,7 @@ class MaildirMailbox:
         for sub in ("new", "cur"):
             with os.scandir(os.path.join(box._path, sub)) as entries:
                 for entry in entries:
-                    if entry.name.startswith("."):
+                    if entry.name.startswith(".") or entry.is_dir():
                         continue
                     count += 1
                     stamp = _name_stamp(entry.name)
