@@ -124,6 +124,20 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "timeout": Key((int, float), 30.0, hint="seconds, e.g. 30"),
         "ca_file": Key(str, ""),
     },
+    # OAuth2 without a token helper: the user's own registered client, for `inboxfollow
+    # auth login` and the grant it stores (inboxfollow/oauth/).
+    "oauth": {
+        "provider": Key(str, REQUIRED, choices=("google", "microsoft", "custom"),
+                        hint='"google", "microsoft" or "custom" (then set the endpoints)'),
+        "client_id": Key(str, REQUIRED, hint="the client id of the OAuth client you registered"),
+        "client_secret_cmd": Key(str, "", hint='a command that prints the client secret'),
+        "tenant": Key(str, "common", hint='Microsoft: "common", "organizations" or a tenant id'),
+        "authorize_url": Key(str, ""),
+        "token_url": Key(str, ""),
+        "device_url": Key(str, ""),
+        "scopes": Key(list, [], hint='e.g. ["https://mail.google.com/"]; [] the preset\'s'),
+        "token_store": Key(str, "file", choices=("file", "keyring")),
+    },
 }
 # Sections whose keys are names the owner chooses: name -> list of strings.
 NAMED_LISTS = {"cadences": 'steps such as ["2bd", "5d", "1w"]'}
