@@ -28,9 +28,10 @@ from inboxfollow.config_schema import (
     time_of_day,
     zone,
 )
-from inboxfollow.credentials import Secret, TokenCmd, login_of
+from inboxfollow.credentials import GrantLookup, Secret, TokenCmd, login_of
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import Owner
+from inboxfollow.oauth.grants import grants_of
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
 from inboxfollow.rules.quotes import (
     DEFAULT_PRICE_WORDS,
@@ -179,8 +180,9 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
     addresses = tuple(a.strip().lower() for a in owner["addresses"])
     if not addresses or not all("@" in a for a in addresses):
         raise ConfigError("[owner].addresses must list at least one email address")
-    base = path.parent
-    imap = _imap(base, sections["imap"]) if "imap" in sections else None
+    base, oauth = path.parent, grants_of(sections.get("oauth"), store_path.parent)
+    grants = oauth.source if oauth else None  # the stored grant of `inboxfollow auth login`
+    imap = _imap(base, sections["imap"], grants) if "imap" in sections else None
     maildir = _maildir(base, sections["maildir"]) if "maildir" in sections else None
     if imap and maildir:
         raise ConfigError("both [imap] and [maildir] are set", "keep the one the mail is read from")
@@ -194,7 +196,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
         store_path=store_path,
         imap=imap,
         maildir=maildir,
-        capture=_capture(sections["capture"], imap) if "capture" in sections else None,
+        capture=_capture(sections["capture"], imap, grants) if "capture" in sections else None,
         batch_size=positive("[sync].batch_size", sections.get("sync", {}).get("batch_size", 500)),
         sync_minutes=positive(
             "[sync].every_minutes", sections.get("sync", {}).get("every_minutes", 15)
@@ -205,7 +207,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
         templates=_templates(base, sections.get("drafts", {}).get("templates", "")),
         raw=sections,
         digest=_digest(sections.get("digest", {}), addresses, "smtp" in sections),
-        smtp=_smtp(base, sections["smtp"]) if "smtp" in sections else None,
+        smtp=_smtp(base, sections["smtp"], grants) if "smtp" in sections else None,
     )
 
 
@@ -282,7 +284,7 @@ def _resolve(base: Path, value: str) -> Path:
     return path if path.is_absolute() else (base / path)
 
 
-def _imap(base: Path, body: dict[str, Any]) -> ImapConfig:
+def _imap(base: Path, body: dict[str, Any], grants: GrantLookup | None) -> ImapConfig:
     security = body["security"]
     port = port_of("imap", body, {"ssl": 993, "starttls": 143, "none": 143}, "the password")
     return ImapConfig(
@@ -290,7 +292,7 @@ def _imap(base: Path, body: dict[str, Any]) -> ImapConfig:
         port=port,
         security=security,
         username=body["username"],
-        secret=login_of("imap", body),
+        secret=login_of("imap", body, grants),
         timeout=float(body["timeout"]),
         ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
         sent_folder=body["sent_folder"],
@@ -332,7 +334,8 @@ def _folder_patterns(section: str, key: str, body: dict[str, Any]) -> tuple[str,
     return tuple(body[key])
 
 
-def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:
+def _capture(body: dict[str, Any], imap: ImapConfig | None,
+             grants: GrantLookup | None) -> CaptureConfig:
     address = body["address"].strip().lower()
     if "@" not in address:
         raise ConfigError(f"[capture].address {address!r} is not an email address")
@@ -342,7 +345,7 @@ def _capture(body: dict[str, Any], imap: ImapConfig | None) -> CaptureConfig:
         raise ConfigError(
             "[capture].username needs an [imap] section", "the capture mailbox is polled over IMAP"
         )
-    return CaptureConfig(address, body["username"], login_of("capture", body),
+    return CaptureConfig(address, body["username"], login_of("capture", body, grants),
                          _folder_patterns("capture", "folders_include", body),
                          _folder_patterns("capture", "folders_exclude", body))
 
@@ -372,7 +375,7 @@ def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -
     )
 
 
-def _smtp(base: Path, body: dict[str, Any]) -> SmtpConfig:
+def _smtp(base: Path, body: dict[str, Any], grants: GrantLookup | None) -> SmtpConfig:
     security = body["security"]
     port = port_of("smtp", body, {"starttls": 587, "ssl": 465, "none": 25},
                  "the password and the digest")
@@ -385,7 +388,7 @@ def _smtp(base: Path, body: dict[str, Any]) -> SmtpConfig:
         port=port,
         security=security,
         username=username,
-        secret=login_of("smtp", body) if username else None,
+        secret=login_of("smtp", body, grants) if username else None,
         timeout=float(positive("[smtp].timeout", body["timeout"])),
         ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
     )

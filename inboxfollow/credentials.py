@@ -1,5 +1,6 @@
 """How a login proves itself: a password (from an environment variable or a command),
-or an OAuth2 access token printed by a command (oama, pizauth, mutt_oauth2.py).
+or an OAuth2 access token printed by a command (oama, pizauth, mutt_oauth2.py) or made
+from the grant `inboxfollow auth login` stored ([oauth], inboxfollow/oauth/).
 
 Secrets never live in the config file; a `Secret` is resolved and a `TokenCmd` run
 only when a connection needs it, and neither value is ever logged or stored:
@@ -12,13 +13,15 @@ import base64
 import os
 import shlex
 import subprocess
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from inboxfollow.errors import ConfigError
 
 TOKEN_HELPERS = "e.g. `oama access me@example.com` or `pizauth show work`"
+# (section, username) -> a callable that returns a fresh access token from the stored grant
+GrantLookup = Callable[[str, str], Callable[[], str]]
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,16 @@ class Secret:
 
 @dataclass(frozen=True)
 class TokenCmd:
-    """A command that prints a fresh OAuth2 access token; run anew for every login."""
+    """A command that prints a fresh OAuth2 access token; run anew for every login.
+    Without a command (cmd = ""), `grant` gives the token: the stored [oauth] grant."""
 
     section: str
     cmd: str
+    grant: Callable[[], str] | None = field(default=None, repr=False, compare=False)
 
     def fetch(self) -> str:
+        if not self.cmd and self.grant is not None:
+            return self.grant()
         token = run_secret_command(self.section, "token_cmd", self.cmd, "an access token")
         return token.strip()
 
@@ -88,8 +95,9 @@ def secret_of(section: str, body: dict[str, Any]) -> Secret:
     return Secret(section, env, cmd)
 
 
-def login_of(section: str, body: dict[str, Any]) -> Login:
-    """The login `auth` names: a password source, or (auth = "oauth2") a token command."""
+def login_of(section: str, body: dict[str, Any], grants: GrantLookup | None = None) -> Login:
+    """The login `auth` names: a password source, or (auth = "oauth2") a token command,
+    else, with an [oauth] section (`grants`), the grant `inboxfollow auth login` stored."""
     if body.get("auth", "password") != "oauth2":
         if body.get("token_cmd"):
             raise ConfigError(
@@ -103,10 +111,13 @@ def login_of(section: str, body: dict[str, Any]) -> Login:
                 f'[{section}].{key} is set but [{section}].auth = "oauth2" logs in with a token',
                 f'remove [{section}].{key}, or set [{section}].auth = "password"',
             )
+    if not body.get("token_cmd") and grants is not None:
+        return TokenCmd(section, "", grants(section, body["username"]))
     if not body.get("token_cmd"):
         raise ConfigError(
             f'[{section}].auth = "oauth2" needs [{section}].token_cmd',
-            f"set token_cmd to a command that prints a fresh access token ({TOKEN_HELPERS})",
+            f"set token_cmd to a command that prints a fresh access token ({TOKEN_HELPERS}), "
+            "or an [oauth] section and `inboxfollow auth login`",
         )
     return TokenCmd(section, body["token_cmd"])
 

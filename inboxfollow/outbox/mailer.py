@@ -178,7 +178,8 @@ class SmtpMailer:
                 f"{where} refused the OAuth2 access token for {self.username!r}, twice: "
                 f"{self._reply(err)}",
                 "the token has expired, was revoked or is another account's: check "
-                "[smtp].token_cmd (run it by hand) and [smtp].username",
+                "[smtp].token_cmd (run it by hand) or run `inboxfollow auth login --section "
+                "smtp` (logged in as [smtp].username)",
             )
         if isinstance(err, smtplib.SMTPAuthenticationError):
             return MailServerError(

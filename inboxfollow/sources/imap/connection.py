@@ -290,7 +290,8 @@ class ImapConnection:
             f"{s.host} refused the OAuth2 access token for {s.username!r} ({mechanism}), "
             f"twice: {self.redact(text(err))}",
             f"the token has expired, was revoked or is another account's: check "
-            f"[{section}].token_cmd (run it by hand) and [{section}].username",
+            f"[{section}].token_cmd (run it by hand) or run `inboxfollow auth login "
+            f"--section {section}` (logged in as [{section}].username)",
         )
 
     def _drop(self) -> None:
