@@ -25,6 +25,20 @@ fi
 # The package starts a system Dovecot on ports 143/993; the tests run their own
 # on free loopback ports, so it does not get in the way.
 
+# Debian's chromium renders the digest and checklist HTML in tests/test_digest_browser.py
+# (headless, at phone and desktop widths); browser downloads from elsewhere are not used.
+if ! command -v chromium >/dev/null 2>&1; then
+    echo "install-deps: installing chromium (the digest's browser tests)" >&2
+    apt_install chromium
+fi
+
+# neomutt sends a draft through the test SMTP server in tests/test_drafting.py, to show
+# what a real mail client passes on to the contact.
+if ! command -v neomutt >/dev/null 2>&1; then
+    echo "install-deps: installing neomutt (what a mail client sends of a draft)" >&2
+    apt_install neomutt
+fi
+
 if [ ! -x .venv/bin/python ]; then
     echo "install-deps: creating .venv" >&2
     if ! python3 -m venv .venv 2>/dev/null; then

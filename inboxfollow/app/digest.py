@@ -19,6 +19,7 @@ from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.outbox.digest import build_digest_message, render_checklist, render_digest
 from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
 from inboxfollow.rules.digest import build_checklist, build_digest
+from inboxfollow.rules.digest_sections import Section
 from inboxfollow.sources.from_config import INTERACTIVE, RetryPolicy, open_mailboxes
 from inboxfollow.store import Store
 
@@ -41,19 +42,23 @@ def compose(config: Config, store: Store, now: datetime,
     records, derivation = derive(store, config, now)
     drafts = [dict(d) for d in store.drafts.all()]
     owner, tz, settings = config.owner, config.timezone, config.digest
+    followups = len(config.quote_cadence.steps)
     if checklist:
-        check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days)
+        check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days,
+                                followups=followups)
         subject, text, html = render_checklist(check, config.templates)
-        summary = (f"{len(check.due)} follow-up(s) due, {len(check.replies)} to answer, "
-                   f"{len(check.quiet)} quiet contact(s) to call")
-        return subject, text, html, summary
+        return subject, text, html, _summary(check.actions, check.sections)
     data = build_digest(records, derivation, drafts, owner, now, tz, settings.quiet_days,
-                        quiet_limit=settings.quiet_limit)
+                        quiet_limit=settings.quiet_limit, followups=followups)
     subject, text, html = render_digest(data, config.templates)
-    summary = (f"{len(data.awaiting)} open quote(s), {data.due_now} due, {len(data.drafts)} "
-               f"draft(s) to review, {len(data.answered)} answered this week, "
-               f"{len(data.bounces)} bounce(s), {len(data.quiet) + data.quiet_more} quiet")
-    return subject, text, html, summary
+    return subject, text, html, _summary(data.actions, data.sections)
+
+
+def _summary(actions: Sequence[str], sections: Sequence[Section]) -> str:
+    """The action lines, else how many rows each section holds: one line for the terminal."""
+    if actions:
+        return "; ".join(actions)
+    return ", ".join(f"{s.count} {s.title.lower()}" for s in sections) or "nothing to show"
 
 
 def mailer_for(config: Config, mailbox_factory: MailboxFactory

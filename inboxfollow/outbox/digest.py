@@ -1,8 +1,12 @@
 """The digest and the checklist as mail: rendered from their templates, built as a message.
 
 Values from mail are data, never templates; the HTML part is autoescaped
-(`outbox.templates`). The message is multipart/alternative and marked as
-automatic, so that no sync takes it for a human touch.
+(`outbox.templates`). The HTML templates style by class in one <style>; css-inline
+(a maintained Rust inliner with Python wheels) moves those rules into style
+attributes, which is what mail clients read, and keeps the at-rules (the dark-scheme
+block) in <style> for the clients that honour them. The message is
+multipart/alternative and marked as automatic, so that no sync takes it for a human
+touch.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from pathlib import Path
 
+import css_inline
+
 from inboxfollow.mail.text import one_line
 from inboxfollow.outbox.templates import TemplateSet
 from inboxfollow.rules.digest import ChecklistData, DigestData
@@ -23,14 +29,24 @@ from inboxfollow.rules.digest import ChecklistData, DigestData
 DIGEST_HEADER = "X-Inboxfollow-Digest"
 
 
+_INLINER = css_inline.CSSInliner(keep_at_rules=True, load_remote_stylesheets=False)
+
+
+def inline_css(html: str) -> str:
+    """The <style> rules moved into style attributes; @media rules kept in <style>."""
+    inlined = str(_INLINER.inline(html))
+    return inlined if inlined.endswith("\n") else inlined + "\n"
+
+
 def _render_pair(name: str, data: DigestData | ChecklistData,
                  templates_dir: Path | None) -> tuple[str, str, str]:
     templates = TemplateSet(templates_dir)  # the owner's file first, else the shipped one
     subject = one_line(data.subject)
-    values = {f.name: getattr(data, f.name) for f in fields(data)} | {"subject": subject}
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    values |= {"subject": subject, "actions": data.actions, "kind": name}
     text = templates.render(templates.get(f"{name}.txt.j2"), values)
     html = templates.render(templates.get(f"{name}.html.j2"), values)
-    return subject, text, html
+    return subject, text, inline_css(html)
 
 
 def render_digest(data: DigestData, templates_dir: Path | None = None) -> tuple[str, str, str]:

@@ -1,89 +1,60 @@
-"""The numbers of the weekly digest and the daily checklist (pure).
+"""What the weekly digest and the daily checklist say (pure).
 
-The digest lists quotes awaiting a reply, drafts waiting for review, who
-answered this week, bounces to fix, contacts gone quiet, and on which touch the
-answers came, drawn beside the seeds' figures (2%, 3%, 5% and 10% of sales on
-the 1st to 4th contact, 80% on the 5th to 12th). The daily checklist holds
-every prompt due today (seeds 001: a daily routine checklist).
+Both put the action first ("22 follow-ups are waiting in Drafts: open Drafts and
+send them", "3 people are waiting for your answer"), then one row per open loop,
+overdue first, never twice (`digest_sections.SectionBuilder`), with the quote's
+amount where its own words name one and the open pipeline per currency. The digest
+adds who answered this week, bounces, contacts gone quiet, and on which touch the
+answers came beside the seeds' figures (2%, 3%, 5% and 10% of sales on the 1st to
+4th contact, 80% on the 5th to 12th). The checklist holds the prompts due today
+(seeds 001: a daily routine checklist).
 
-`build_digest` and `build_checklist` take records, loops, draft records and a
-`now`, and give plain rows; `outbox.digest` renders them.
+`build_digest` and `build_checklist` take records, loops, draft records and a `now`,
+and give plain values; `outbox.digest` renders them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from inboxfollow.mail.text import base_subject, one_line
+from inboxfollow.mail.text import one_line
 from inboxfollow.model import Direction, Owner
+from inboxfollow.rules.amounts import quote_amount, totals_by_currency
+from inboxfollow.rules.cadence import DEFAULT_CADENCE
 from inboxfollow.rules.contacts import Contact, Touch, all_touches, build_contacts
+from inboxfollow.rules.digest_sections import (
+    Row,
+    Section,
+    SectionBuilder,
+    answered_row,
+    bounce_actions,
+    bounce_row,
+    customer_actions,
+    loop_row,
+    quiet_row,
+    send_actions,
+    waiting_actions,
+    waiting_row,
+)
 from inboxfollow.rules.loops import Derivation, Loop, Status
 
 # seeds/004: share of sales made on the 1st, 2nd, 3rd and 4th contact, and on the 5th to 12th
 SEED_SHARES = {1: 2, 2: 3, 3: 5, 4: 10}
 SEED_LATER = 80
-MAX_TOUCH = 12
-BLOCKS = 25  # width of a bar at 100% in the text part
-
-
-@dataclass(frozen=True)
-class QuoteRow:
-    contact: str
-    name: str
-    subject: str
-    sent_on: str
-    age_days: int
-    touches: int
-    next_due: str
-    due_now: bool
-
-
-@dataclass(frozen=True)
-class DraftRow:
-    contact: str
-    name: str
-    subject: str
-    contact_number: int  # the draft is this contact of the loop (the quote is the 1st)
-    created_on: str
-
-
-@dataclass(frozen=True)
-class AnswerRow:
-    contact: str
-    name: str
-    subject: str
-    answered_on: str
-    touch: int  # outbound touches made before the answer
-
-
-@dataclass(frozen=True)
-class BounceRow:
-    contact: str
-    name: str
-    subject: str
-    bounced_on: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class QuietRow:
-    contact: str
-    name: str
-    last_touch: str
-    days: int
-    touches: int
+BLOCKS = 20  # width of a bar at 100% in the text part
+FOLLOWUPS = len(DEFAULT_CADENCE.steps)
 
 
 @dataclass(frozen=True)
 class TouchBar:
-    touch: int  # 1..12; 12 also holds answers after more than 12 touches
-    label: str  # "1st" .. "11th", "12th+"
+    touch: int  # 1..4, and 5 for the 5th touch or later
+    label: str  # "1st" .. "4th", "5th+"
     count: int
     percent: int  # of all answers; the bars sum to 100 when there is any answer
-    seed: int | None  # the seeds' share for this contact (1st to 4th only)
+    seed: int  # the seeds' share of sales made on this contact (5th+: the 5th to 12th)
     blocks: str  # the bar in the text part
 
 
@@ -97,6 +68,16 @@ class TouchChart:
     seed_later: int = SEED_LATER
 
 
+def long_day(moment: datetime, tz: Any) -> str:
+    """'Monday 7 December 2026'."""
+    local = moment.astimezone(tz)
+    return f"{local:%A} {local.day} {local:%B %Y}"
+
+
+def _count(sections: Sequence[Section], id: str) -> int:
+    return sum(s.count for s in sections if s.id == id)
+
+
 @dataclass
 class DigestData:
     owner_name: str
@@ -104,40 +85,21 @@ class DigestData:
     generated: str
     week_days: int
     quiet_days: int
-    awaiting: list[QuoteRow] = field(default_factory=list)
-    drafts: list[DraftRow] = field(default_factory=list)
-    answered: list[AnswerRow] = field(default_factory=list)
-    bounces: list[BounceRow] = field(default_factory=list)
-    quiet: list[QuietRow] = field(default_factory=list)
-    quiet_more: int = 0  # quiet contacts not listed
+    sections: list[Section] = field(default_factory=list)
+    pipeline: list[str] = field(default_factory=list)  # "$12,400", one per currency
+    priced: int = 0  # open quotes whose amount is known
+    open_quotes: int = 0
     chart: TouchChart | None = None
 
     @property
-    def due_now(self) -> int:
-        return sum(row.due_now for row in self.awaiting)
+    def actions(self) -> list[str]:
+        return [line for section in self.sections for line in section.actions]
 
     @property
     def subject(self) -> str:
-        return (f"Follow-up digest {self.today}: {len(self.awaiting)} open quote(s), "
-                f"{self.due_now} due, {len(self.answered)} answered this week")
-
-
-@dataclass(frozen=True)
-class DueItem:
-    contact: str
-    name: str
-    subject: str
-    contact_number: int
-    due_on: str
-    draft_ready: bool
-
-
-@dataclass(frozen=True)
-class ReplyItem:
-    contact: str
-    name: str
-    subject: str
-    received_on: str
+        answered = _count(self.sections, "answered")
+        return (f"Follow-up digest {self.today}: {_count(self.sections, 'send')} to send, "
+                f"{self.open_quotes} open quote(s), {answered} answered this week")
 
 
 @dataclass
@@ -146,18 +108,20 @@ class ChecklistData:
     today: str
     generated: str
     quiet_days: int
-    due: list[DueItem] = field(default_factory=list)
-    replies: list[ReplyItem] = field(default_factory=list)
-    quiet: list[QuietRow] = field(default_factory=list)
-    quiet_more: int = 0
+    sections: list[Section] = field(default_factory=list)
+
+    @property
+    def actions(self) -> list[str]:
+        return [line for section in self.sections for line in section.actions]
 
     @property
     def subject(self) -> str:
-        return (f"Today's follow-ups {self.today}: {len(self.due)} due, "
-                f"{len(self.replies)} to answer, {len(self.quiet)} to call")
+        return (f"Today's follow-ups {self.today}: {_count(self.sections, 'send')} due, "
+                f"{_count(self.sections, 'waiting')} to answer, "
+                f"{_count(self.sections, 'quiet')} to call")
 
 
-# ---- the pure part ------------------------------------------------------------
+# ---- replies by touch number -----------------------------------------------------
 
 
 def ordinal(n: int) -> str:
@@ -178,111 +142,96 @@ def shares(counts: Sequence[int]) -> list[int]:
 
 
 def touch_chart(touch_numbers: Iterable[int]) -> TouchChart:
-    """Answers by the touch that brought them: 1st to 12th, more than 12 counted as 12th."""
-    counts = [0] * MAX_TOUCH
+    """Answers by the touch that brought them: the 1st to 4th, and the 5th or later in one
+    bar, as the seeds count them."""
+    counts = [0] * 5
     for n in touch_numbers:
-        counts[min(max(n, 1), MAX_TOUCH) - 1] += 1
+        counts[min(max(n, 1), 5) - 1] += 1
     percents = shares(counts)
     bars = [
-        TouchBar(
-            touch=i + 1,
-            label=ordinal(i + 1) + ("+" if i + 1 == MAX_TOUCH else ""),
-            count=counts[i],
-            percent=percents[i],
-            seed=SEED_SHARES.get(i + 1),
-            blocks="#" * round(percents[i] * BLOCKS / 100),
-        )
-        for i in range(MAX_TOUCH)
+        TouchBar(i + 1, ordinal(i + 1) if i < 4 else "5th+", counts[i], percents[i],
+                 SEED_SHARES.get(i + 1, SEED_LATER), "#" * round(percents[i] * BLOCKS / 100))
+        for i in range(5)
     ]
-    early = sum(percents[:4]) if sum(counts) else 0
-    return TouchChart(bars, sum(counts), early, 100 - early if sum(counts) else 0)
+    total = sum(counts)
+    early = sum(percents[:4]) if total else 0
+    return TouchChart(bars, total, early, 100 - early if total else 0)
 
 
-def _local(moment: datetime, tz: Any, fmt: str = "%Y-%m-%d") -> str:
-    return moment.astimezone(tz).strftime(fmt)
+# ---- who is quiet, who waits -------------------------------------------------------
 
 
-def _when(record: dict[str, Any]) -> datetime:
-    return datetime.fromisoformat(record["date"])
-
-
-def _name(loop: Loop) -> str:
-    return one_line(loop.name)
-
-
-def quote_rows(loops: Iterable[Loop], now: datetime, tz: Any) -> list[QuoteRow]:
-    awaiting = [lp for lp in loops if lp.status is Status.AWAITING_REPLY]
-    far = datetime.max.replace(tzinfo=UTC)
-    awaiting.sort(key=lambda lp: (lp.next_due or far, lp.sent_at))
-    return [
-        QuoteRow(
-            contact=lp.contact,
-            name=_name(lp),
-            subject=base_subject(lp.quote["subject"]),
-            sent_on=_local(lp.sent_at, tz),
-            age_days=max((now - lp.sent_at).days, 0),
-            touches=lp.touches,
-            next_due=_local(lp.next_due, tz, "%a %Y-%m-%d %H:%M") if lp.next_due else "-",
-            due_now=lp.next_due is not None and lp.next_due <= now,
-        )
-        for lp in awaiting
-    ]
-
-
-def draft_rows(drafts: Iterable[dict[str, Any]], loops: Sequence[Loop], tz: Any) -> list[DraftRow]:
-    by_id = {lp.id: lp for lp in loops}
-    rows = []
-    for record in sorted(drafts, key=lambda r: r.get("created_at", "")):
-        if record.get("state") != "pending":
-            continue
-        loop = by_id.get(record["loop_id"])
-        rows.append(DraftRow(
-            contact=record.get("contact") or (loop.contact if loop else ""),
-            name=_name(loop) if loop else "",
-            subject=base_subject(loop.quote["subject"]) if loop else "(quote no longer found)",
-            contact_number=int(record["step"]) + 1,
-            created_on=_local(datetime.fromisoformat(record["created_at"]), tz),
-        ))
-    return rows
-
-
-def answer_rows(loops: Iterable[Loop], now: datetime, tz: Any, days: int) -> list[AnswerRow]:
-    since = now - timedelta(days=days)
-    recent = [lp for lp in loops if lp.answer is not None and since < _when(lp.answer) <= now]
-    recent.sort(key=lambda lp: _when(lp.answer or {}), reverse=True)
-    return [
-        AnswerRow(lp.contact, _name(lp), base_subject(lp.quote["subject"]),
-                  _local(_when(lp.answer or {}), tz), lp.touches)
-        for lp in recent
-    ]
-
-
-def bounce_rows(loops: Iterable[Loop], tz: Any) -> list[BounceRow]:
-    return [
-        BounceRow(lp.contact, _name(lp), base_subject(lp.quote["subject"]),
-                  _local(_when(lp.bounce or {}), tz), one_line(lp.bounce_reason))
-        for lp in loops
-        if lp.status is Status.BOUNCED and lp.bounce is not None
-    ]
+def _people(loop: Loop) -> list[str]:
+    return loop.people or [loop.contact]
 
 
 def quiet_contacts(
     contacts: Iterable[Contact], loops: Iterable[Loop], now: datetime, days: int
 ) -> list[Contact]:
-    """No touch for `days`, most recently quiet first; not those a loop already follows up
-    (awaiting a reply) or whose address bounced."""
-    followed = {lp.contact for lp in loops if lp.status in (Status.AWAITING_REPLY, Status.BOUNCED)}
+    """No touch for `days`, most recently quiet first. Not those a loop follows up or whose
+    address bounced, nor those whose last loop ended without an answer (exhausted after
+    its last touch, stopped, won or lost): only a loop that was answered leaves a contact
+    to check in with."""
+    latest: dict[str, Loop] = {}
+    for loop in sorted(loops, key=lambda lp: lp.sent_at):
+        for person in _people(loop):
+            latest[person] = loop
+    skip = {p for p, lp in latest.items() if lp.status is not Status.REPLIED}
+    skip |= {p for lp in loops if lp.status in (Status.AWAITING_REPLY, Status.BOUNCED)
+             for p in _people(lp)}
     cutoff = now - timedelta(days=days)
-    quiet = [c for c in contacts if c.last_touch < cutoff and c.email not in followed]
+    quiet = [c for c in contacts if c.last_touch < cutoff and c.email not in skip]
     return sorted(quiet, key=lambda c: (c.last_touch, c.email), reverse=True)
 
 
-def quiet_rows(quiet: Sequence[Contact], now: datetime, tz: Any, limit: int) -> list[QuietRow]:
-    return [
-        QuietRow(c.email, one_line(c.name), _local(c.last_touch, tz), (now - c.last_touch).days,
-                 c.touches)
-        for c in quiet[:limit]
-    ]
+def waiting_touches(touches: Iterable[Touch], now: datetime, days: int) -> list[Touch]:
+    """Contacts whose last touch is their own message, from the last `days`, oldest first:
+    they wait for the owner's answer."""
+    last: dict[str, Touch] = {}
+    for touch in touches:
+        if touch.date <= now:
+            last[touch.contact] = touch
+    since = now - timedelta(days=days)
+    waiting = [t for t in last.values() if t.direction is Direction.INBOUND and t.date > since]
+    return sorted(waiting, key=lambda t: t.date)
+
+
+# ---- the builders ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Facts:
+    loops: list[Loop]
+    open_rows: list[Row]  # every loop awaiting a reply, overdue first
+    waiting: list[Row]
+    quiet: list[Contact]
+
+
+def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
+           drafts_records: Iterable[dict[str, Any]], owner: Owner, now: datetime, tz: Any,
+           quiet_days: int, followups: int) -> _Facts:
+    loops = derivation.loops
+    pending = {r["loop_id"]: datetime.fromisoformat(r["created_at"])
+               for r in drafts_records if r.get("state") == "pending"}
+    awaiting = [lp for lp in loops if lp.status is Status.AWAITING_REPLY]
+    awaiting.sort(key=lambda lp: (lp.next_due or now + timedelta(days=36500), lp.sent_at))
+    rows = [loop_row(lp, now, tz, followups, pending.get(lp.id)) for lp in awaiting]
+    touches = all_touches(records, owner)
+    waiting = [waiting_row(t, now, tz) for t in waiting_touches(touches, now, quiet_days)]
+    quiet = quiet_contacts(build_contacts(touches), loops, now, quiet_days)
+    return _Facts(loops, rows, waiting, quiet)
+
+
+def _action_sections(builder: SectionBuilder, facts: _Facts, customers: Sequence[Row],
+                     send_title: str) -> None:
+    """What to do now, the same in the digest and the checklist."""
+    send = [row for row in facts.open_rows if row.state in ("draft", "due")]
+    builder.add("send", send_title, send, send_actions,
+                empty="Nothing to send: no follow-up is due.")
+    builder.add("waiting", "Waiting for your answer", facts.waiting,
+                waiting_actions, empty="Nobody is waiting for your answer.")
+    builder.add("customers", "Customers to check in with", customers,
+                customer_actions, optional=True)
 
 
 def build_digest(
@@ -295,53 +244,43 @@ def build_digest(
     quiet_days: int = 30,
     week_days: int = 7,
     quiet_limit: int = 20,
+    followups: int = FOLLOWUPS,
+    customers: Sequence[Row] = (),
 ) -> DigestData:
-    """Everything the weekly digest shows, as plain rows."""
-    loops = derivation.loops
-    quiet = quiet_contacts(build_contacts(all_touches(records, owner)), loops, now, quiet_days)
+    """Everything the weekly digest shows, in sections, action first."""
+    facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
+    since = now - timedelta(days=week_days)
+    answered = [lp for lp in facts.loops if lp.answer is not None
+                and since < datetime.fromisoformat(lp.answer["date"]) <= now]
+    answered.sort(key=lambda lp: (lp.answer or {})["date"], reverse=True)
+    bounced = [lp for lp in facts.loops if lp.status is Status.BOUNCED and lp.bounce]
+    builder = SectionBuilder()
+    _action_sections(builder, facts, customers, "Send now")
+    builder.add("bounces", "Bounces to fix", [bounce_row(lp, tz)
+                for lp in bounced], bounce_actions, optional=True)
+    later = [row for row in facts.open_rows if row.state == "later"]
+    builder.add("open", "Open quotes, next follow-up later", later,
+                empty="None.")
+    builder.add("answered", "Answered this week",
+                [answered_row(lp, tz, followups) for lp in answered],
+                empty=f"Nobody answered a quote in the last {week_days} days.")
+    builder.add("quiet", "Contacts gone quiet",
+                [quiet_row(c, now, tz) for c in facts.quiet], limit=quiet_limit, empty="None.",
+                note=f"No touch in {quiet_days} days. Check in: how are they doing?")
+    open_loops = [lp for lp in facts.loops if lp.status is Status.AWAITING_REPLY]
+    amounts = [quote_amount(lp.quote) for lp in open_loops]
     return DigestData(
         owner_name=one_line(owner.name),
-        today=_local(now, tz, "%A %d %B %Y"),
-        generated=_local(now, tz, "%Y-%m-%d %H:%M %Z"),
+        today=long_day(now, tz),
+        generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
         week_days=week_days,
         quiet_days=quiet_days,
-        awaiting=quote_rows(loops, now, tz),
-        drafts=draft_rows(drafts_records, loops, tz),
-        answered=answer_rows(loops, now, tz, week_days),
-        bounces=bounce_rows(loops, tz),
-        quiet=quiet_rows(quiet, now, tz, quiet_limit),
-        quiet_more=max(len(quiet) - quiet_limit, 0),
-        chart=touch_chart(lp.touches for lp in loops if lp.answer is not None),
+        sections=builder.sections,
+        pipeline=[str(total) for total in totals_by_currency(amounts)],
+        priced=sum(a is not None for a in amounts),
+        open_quotes=len(open_loops),
+        chart=touch_chart(lp.touches for lp in facts.loops if lp.answer is not None),
     )
-
-
-def due_items(
-    loops: Iterable[Loop], drafts_records: Iterable[dict[str, Any]], now: datetime, tz: Any
-) -> list[DueItem]:
-    """Loops awaiting a reply whose next step falls on today's local date or earlier."""
-    today = now.astimezone(tz).date()
-    ready = {r["loop_id"] for r in drafts_records if r.get("state") == "pending"}
-    due = [lp for lp in loops if lp.status is Status.AWAITING_REPLY and lp.next_due is not None
-           and lp.next_due.astimezone(tz).date() <= today]
-    due.sort(key=lambda lp: lp.next_due or now)
-    return [
-        DueItem(lp.contact, _name(lp), base_subject(lp.quote["subject"]), lp.steps_done + 1,
-                _local(lp.next_due or now, tz, "%a %Y-%m-%d %H:%M"), lp.id in ready)
-        for lp in due
-    ]
-
-
-def reply_items(touches: Iterable[Touch], now: datetime, tz: Any, days: int) -> list[ReplyItem]:
-    """Contacts whose last touch is their own message, from the last `days`: answer them."""
-    last: dict[str, Any] = {}
-    for touch in touches:
-        if touch.date <= now:
-            last[touch.contact] = touch
-    since = now - timedelta(days=days)
-    waiting = [t for t in last.values() if t.direction is Direction.INBOUND and t.date > since]
-    waiting.sort(key=lambda t: t.date)
-    return [ReplyItem(t.contact, one_line(t.name), one_line(t.subject), _local(t.date, tz))
-            for t in waiting]
 
 
 def build_checklist(
@@ -353,18 +292,20 @@ def build_checklist(
     tz: Any,
     quiet_days: int = 30,
     limit: int = 10,
+    followups: int = FOLLOWUPS,
+    customers: Sequence[Row] = (),
 ) -> ChecklistData:
-    """Every prompt due today: follow-ups, replies owed, quiet contacts to call."""
-    loops = derivation.loops
-    touches = all_touches(records, owner)
-    quiet = quiet_contacts(build_contacts(touches), loops, now, quiet_days)
+    """Every prompt due today, by the digest's rules: follow-ups, answers owed, calls."""
+    facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
+    builder = SectionBuilder()
+    _action_sections(builder, facts, customers, "Follow-ups due today")
+    builder.add("quiet", "Quiet contacts to call", [quiet_row(c, now, tz) for c in facts.quiet],
+                limit=limit, empty="None.",
+                note=f"No touch in {quiet_days} days. Check in: how are they doing?")
     return ChecklistData(
         owner_name=one_line(owner.name),
-        today=_local(now, tz, "%A %d %B %Y"),
-        generated=_local(now, tz, "%Y-%m-%d %H:%M %Z"),
+        today=long_day(now, tz),
+        generated=now.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
         quiet_days=quiet_days,
-        due=due_items(loops, drafts_records, now, tz),
-        replies=reply_items(touches, now, tz, quiet_days),
-        quiet=quiet_rows(quiet, now, tz, limit),
-        quiet_more=max(len(quiet) - limit, 0),
+        sections=builder.sections,
     )
