@@ -55,7 +55,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "name": Key(str, REQUIRED, hint='the owner\'s name, e.g. name = "Dana Reyes"'),
         "addresses": Key(list, REQUIRED, hint='every owner address, e.g. ["me@example.com"]'),
         "timezone": Key(str, "UTC", hint='an IANA zone name such as "Europe/Berlin"'),
-        "signature": Key(str, ""),
+        "signature": Key(str, "", hint="the lines under a draft's closing; empty: learned "
+                                       "from the signature of your recent Sent mail"),
         "team_domains": Key(list, [], hint='the team\'s other domains, e.g. ["acme-group.de"]'),
     },
     "imap": {
@@ -99,6 +100,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "drafts": {
         "templates": Key(str, "", hint="the folder of the Jinja2 draft templates"),
+        "language": Key(str, "auto", choices=("auto", "en", "de", "fr", "es")),
+        "languages": Key(dict, {}, hint='a table [drafts.languages] of "address or domain" = '
+                                        '"de", e.g. "ana@example.es" = "es"'),
     },
     "calendar": {
         "draft_time": Key(str, "08:30", hint='local time of day for drafting, e.g. "08:30"'),

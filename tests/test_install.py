@@ -51,8 +51,9 @@ def names_in(wheel: Path) -> set[str]:
 
 def test_the_wheel_ships_every_template_and_the_example_config(wheel: Path) -> None:
     names = names_in(wheel)
-    templates = sorted(p.name for p in (REPO / "templates").glob("*.j2"))
-    assert len(templates) >= 9
+    root = REPO / "templates"
+    templates = sorted(str(p.relative_to(root)) for p in root.rglob("*.j2"))
+    assert len(templates) >= 36  # digest and checklist, and quote/<lang>/<step>.txt.j2
     for name in templates:
         assert f"inboxfollow/templates/{name}" in names, name
     assert "inboxfollow/examples/inboxfollow.example.toml" in names
@@ -101,7 +102,7 @@ print(example_config().splitlines()[0])
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "followup_2.txt.j2 Hi Ann,",
+        "quote/en/2.txt.j2 Hi Ann,",
         "Today's follow-ups today: 0 due, 0 to answer, 0 to call",
         "# inboxfollow configuration: every key, with its default and what it does.",
     ]

@@ -3,9 +3,8 @@
 Each action has `report()` (what it would do); `Drafter.invoke_all` does them.
 A dry run plans by the same code and only reports. The plan reads the Drafts
 folder but never writes; `invoke_all` writes the mailbox first and the store
-after (`save`), and
-the deterministic Message-ID of a draft lets a rerun after a crash find the
-draft it already made instead of making a second one.
+after (`save`). A draft's Message-ID is opaque but comes from its loop and step:
+a rerun after a crash finds the draft by it instead of making a second one.
 
 A pending draft is reconciled on every run:
 - the loop was answered, bounced, stopped, won or lost: the draft is withdrawn
@@ -20,21 +19,27 @@ A pending draft is reconciled on every run:
 
 from __future__ import annotations
 
+import dataclasses
 import email
 import email.policy
 import hashlib
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from inboxfollow.app.loops import derive
 from inboxfollow.config import Config
 from inboxfollow.errors import MailServerError
 from inboxfollow.model import Owner
-from inboxfollow.outbox.drafts import LOOP_HEADER, Draft, DraftFacts, Templates, render_draft
+from inboxfollow.outbox.drafts import Draft, DraftFacts, Templates, render_draft
 from inboxfollow.rules.cadence import Cadence
+from inboxfollow.rules.language import LanguageChoice
 from inboxfollow.rules.loops import Derivation, Loop, Status
+from inboxfollow.rules.recipients import recipients
+from inboxfollow.rules.signature import learn_signature, own_texts
+from inboxfollow.rules.steps import followup_label
 from inboxfollow.sources.mailbox import DRAFTS, Mailbox
 from inboxfollow.store import Store
 
@@ -66,14 +71,22 @@ class DraftAction:
     draft: Draft | None = None
     record: dict[str, Any] | None = None  # the stored draft record it is about
     uids: tuple[int, ...] = ()  # where the draft sits in Drafts
+    total: int = 0  # follow-ups in the cadence
 
-    def report(self, tz: Any) -> str:
+    @property
+    def label(self) -> str:
+        """'follow-up 2 of 11', as every command names a step."""
+        return followup_label(self.step, self.total) if self.total else f"follow-up {self.step}"
+
+    def report(self, tz: Any, dry_run: bool = False) -> str:
+        """One line: what was done, or with `dry_run` what would be done."""
+        done, would, what = REPORTS[self.action]
+        verb = would if dry_run else done
         who = f"{self.loop.contact} (quote {self.loop.quote['subject']!r})"
-        if self.action == "create":
-            assert self.draft is not None
-            return (f"create step {self.step} draft for {who}: {self.draft.subject!r} "
-                    f"from {self.draft.template}; {self.reason}")
-        return f"{self.action} step {self.step} draft for {who}: {self.reason}"
+        line = what.format(verb=verb, label=self.label, who=who)
+        if self.action == "create" and self.draft is not None:
+            line += f" {self.draft.subject!r} from {self.draft.template}"
+        return f"{line}; {self.reason}"
 
     def as_json(self, tz: Any) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -83,8 +96,10 @@ class DraftAction:
             "step": self.step,
             "reason": self.reason,
         }
+        item["followup"] = self.label
         if self.draft is not None:
             item |= {
+                "language": self.draft.facts.language,
                 "message_id": self.draft.message_id,
                 "subject": self.draft.subject,
                 "template": self.draft.template,
@@ -108,12 +123,16 @@ class Drafter:
         templates: Templates,
         cadence: Cadence,
         now: datetime,
+        tz: tzinfo = UTC,
+        languages: LanguageChoice | None = None,
     ) -> None:
         self.cadence = cadence
         self.mailbox = mailbox
         self.store = store
         self.owner = owner
-        self.signature = signature
+        self.signature = signature  # [owner] signature, else learned (`for_config`)
+        self.tz = tz
+        self.languages = languages or LanguageChoice()
         self.templates = templates
         self.now = now
         self._folder: str | None = None
@@ -133,9 +152,14 @@ class Drafter:
         return self._folder
 
     @classmethod
-    def for_config(cls, config: Config, store: Store, mailbox: Mailbox, now: datetime) -> Drafter:
-        return cls(mailbox, store, config.owner, config.signature, Templates(config.templates),
-                   config.quote_cadence, now)
+    def for_config(cls, config: Config, store: Store, mailbox: Mailbox, now: datetime,
+                   records: Iterable[dict[str, Any]] = ()) -> Drafter:
+        """`records`: the stored messages; the owner's own among them teach the signature
+        when [owner] signature is empty."""
+        signature = config.signature or learn_signature(own_texts(records, now))
+        languages = LanguageChoice.from_config(config.raw.get("drafts", {}))
+        return cls(mailbox, store, config.owner, signature, Templates(config.templates),
+                   config.quote_cadence, now, config.timezone, languages)
 
     # ---- planning (reads only) -----------------------------------------
     def plan(self, derivation: Derivation) -> list[DraftAction]:
@@ -167,7 +191,7 @@ class Drafter:
     def _find(self, message_id: str) -> tuple[int, ...]:
         """Where a draft of ours sits in Drafts: one search for all of them, then a lookup."""
         if self._ours is None:
-            self._ours = self.mailbox.message_ids_with_header(self.folder, LOOP_HEADER)
+            self._ours = self.mailbox.message_ids_with_header(self.folder, "Message-ID")
         return tuple(self._ours.get(message_id, ()))
 
     def _unedited(self, record: dict[str, Any], uids: tuple[int, ...]) -> bool:
@@ -180,18 +204,18 @@ class Drafter:
     def _reconcile(self, record: dict[str, Any], loop: Loop | None) -> DraftAction | None:
         uids = self._find(record["message_id"])
         if loop is None or loop.status is not Status.AWAITING_REPLY:
-            why = f"the loop is {loop.status.value}" if loop else "the loop no longer exists"
+            why = f"the loop {ENDED.get(loop.status, loop.status)}" if loop else "the loop is gone"
             return self._withdraw(record, loop, uids, why)
         if loop.steps_done > record["step"]:
             if uids:
                 return self._withdraw(record, loop, uids, "a newer touch already made this step",
                                       done_state="sent")
             return DraftAction("sent", loop, record["step"], "an outbound touch made this step",
-                               record=record)
+                               record=record, total=self.total)
         if not uids:
             return DraftAction("skipped", loop, record["step"],
                                "the draft was deleted without being sent: the step is skipped",
-                               record=record)
+                               record=record, total=self.total)
         return None
 
     def _withdraw(self, record: dict[str, Any], loop: Loop | None, uids: tuple[int, ...],
@@ -199,12 +223,17 @@ class Drafter:
         target = loop or _orphan(record)
         if not uids:
             return DraftAction(done_state, target, record["step"], f"{why}; draft already gone",
-                               record=record)
+                               record=record, total=self.total)
         if not self._unedited(record, uids):
             return DraftAction("leave", target, record["step"],
-                               f"{why}, but the owner edited the draft: left in Drafts",
-                               record=record)
-        return DraftAction("withdraw", target, record["step"], why, record=record, uids=uids)
+                               f"{why}, but the owner edited the draft", record=record,
+                               total=self.total)
+        return DraftAction("withdraw", target, record["step"], why, record=record, uids=uids,
+                           total=self.total)
+
+    @property
+    def total(self) -> int:
+        return len(self.cadence.steps)
 
     def _due(self, loop: Loop, done: set[tuple[str, int]]) -> DraftAction | None:
         if loop.status is not Status.AWAITING_REPLY or loop.next_due is None:
@@ -213,13 +242,15 @@ class Drafter:
         if loop.next_due > self.now or (loop.id, step) in done:
             return None
         draft = render_draft(self._facts(loop, step), self.templates)
-        uids = self._find(draft.message_id)
-        if uids:
-            return DraftAction("adopt", loop, step, "this draft is already in Drafts "
-                               "(made before a crash): recorded, not made again",
-                               draft=draft, uids=uids)
-        reason = f"step {step} was due {loop.next_due.isoformat()}"
-        return DraftAction("create", loop, step, reason, draft=draft)
+        for message_id in (draft.message_id, draft.legacy_message_id):
+            uids = self._find(message_id)
+            if uids:
+                return DraftAction("adopt", loop, step, "this draft is already in Drafts "
+                                   "(made before a crash): recorded, not made again",
+                                   draft=dataclasses.replace(draft, message_id=message_id),
+                                   uids=uids, total=self.total)
+        reason = f"due {loop.next_due.astimezone(self.tz):%Y-%m-%d %H:%M}"
+        return DraftAction("create", loop, step, reason, draft=draft, total=self.total)
 
     def _facts(self, loop: Loop, step: int) -> DraftFacts:
         thread = list(loop.quote.get("references", []))
@@ -227,19 +258,30 @@ class Drafter:
             mid = record["message_id"]
             if mid and mid not in thread:
                 thread.append(mid)
+        quote = loop.quote
+        to, cc = recipients(loop)
         return DraftFacts(
             loop_id=loop.id,
             step=step,
             last_step=step == len(self.cadence.steps),
             contact=loop.contact,
             contact_name=loop.name,
-            quote_subject=loop.quote["subject"],
+            quote_subject=quote["subject"],
             quote_date=loop.sent_at,
             days_since=max((self.now - loop.sent_at).days, 0),
             thread=tuple(thread),
             owner_name=self.owner.name,
             owner_address=_from_address(loop, self.owner),
             signature=self.signature,
+            tz=self.tz,
+            language=self.languages.for_contact(
+                loop.contact, f"{quote['subject']}\n{quote.get('text', '')}"),
+            quote_text=quote.get("text", ""),
+            attachments=tuple(quote.get("attachments", ())),
+            to=to,
+            cc=cc,
+            total=self.total,
+            now=self.now,
         )
 
     # ---- carrying out --------------------------------------------------
@@ -287,6 +329,19 @@ class Drafter:
         })
 
 
+ENDED = {"replied": "was answered", "bounced": "bounced", "stopped": "was stopped",
+         "won": "was marked won", "lost": "was marked lost", "exhausted": "reached its end"}
+REPORTS = {  # action -> (done, dry run, the line)
+    "create": ("created", "would create", "{verb} {label} for {who}:"),
+    "adopt": ("adopted", "would adopt", "{verb} the draft of {label} for {who}"),
+    "withdraw": ("withdrew", "would withdraw", "{verb} the draft of {label} for {who}"),
+    "leave": ("left", "would leave", "{verb} the draft of {label} for {who} in Drafts"),
+    "sent": ("recorded", "would record", "{verb} {label} for {who} as sent"),
+    "skipped": ("recorded", "would record", "{verb} {label} for {who} as skipped"),
+    "withdrawn": ("recorded", "would record", "{verb} the draft of {label} for {who} as withdrawn"),
+}
+
+
 def _from_address(loop: Loop, owner: Owner) -> str:
     """Follow up from the address the quote was sent from."""
     sender = loop.quote.get("sender")
@@ -305,8 +360,8 @@ def run_drafts(
     config: Config, store: Store, mailbox: Mailbox, now: datetime, dry_run: bool
 ) -> list[DraftAction]:
     """Plan the draft actions due now; carry them out unless this is a dry run."""
-    _, derivation = derive(store, config, now)
-    drafter = Drafter.for_config(config, store, mailbox, now)
+    records, derivation = derive(store, config, now)
+    drafter = Drafter.for_config(config, store, mailbox, now, records)
     actions = drafter.plan(derivation)
     if not dry_run:
         drafter.invoke_all(actions)

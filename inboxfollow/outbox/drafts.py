@@ -1,16 +1,26 @@
-"""Render a follow-up from a template and build it as a threaded draft message (pure).
+"""Render a follow-up from a template and build it as a threaded draft message.
 
-Templates come only from the templates folder; values taken from mail (names,
-subjects) are passed in as data and never evaluated as a template. The message
-is built with the standard email package's modern policy: names and subjects
-are folded and encoded, and no header can be injected through them.
+Templates are named `{kind}/{lang}/{step}.txt.j2` (`quote/de/3.txt.j2`, and
+`quote/de/last.txt.j2` for the cadence's last step); a step without its own text
+takes the nearest lower step's, and a language without one takes English. The
+owner's templates folder replaces shipped files one at a time. Their files under
+the old names (followup_N, followup, followup_last) keep working, with a notice on
+how to rename them, until the folder holds a `quote/` folder of its own.
+
+The template writes the greeting, the message and the closing; the signature
+(never twice) and the quote's own text, quoted as mail clients quote, go below.
+Values taken from mail (names, subjects, the quote's text) are passed in as data
+and never evaluated as a template. The message is built with the standard email
+package's modern policy: names and subjects are folded and encoded, and no header
+can be injected through them. Drafts are plain text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from email.headerregistry import Address, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -19,11 +29,21 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from inboxfollow.errors import ConfigError
-from inboxfollow.mail.text import base_subject, one_line
-from inboxfollow.outbox.templates import TemplateSet
+from jinja2 import Template
 
+from inboxfollow.errors import ConfigError
+from inboxfollow.mail.text import one_line
+from inboxfollow.outbox.templates import TemplateSet
+from inboxfollow.rules import draft_words as words
+from inboxfollow.rules.signature import sign
+from inboxfollow.rules.steps import followup_label
+
+LOG = logging.getLogger(__name__)
+
+# The header drafts of earlier versions carried. It would reach the contact when the
+# owner sent the draft, so drafts no longer have it; it is kept to name it (bench).
 LOOP_HEADER = "X-Inboxfollow-Loop"
+DOCUMENT_TYPES = (".pdf", ".doc", ".docx", ".odt", ".xls", ".xlsx", ".ods", ".pages", ".rtf")
 
 
 def loop_ref(loop_id: str) -> str:
@@ -31,7 +51,16 @@ def loop_ref(loop_id: str) -> str:
 
 
 def draft_message_id(loop_id: str, step: int, domain: str) -> str:
-    """The same loop and step always give the same Message-ID: a crash cannot make two."""
+    """An opaque Message-ID in the shape mail clients write (a UUID at the owner's
+    domain). The same loop and step always give the same one, so a crash between
+    APPEND and saving state cannot make a second draft; nothing in it says "inboxfollow"."""
+    digest = hashlib.sha256(f"draft\0{loop_id}\0{step}".encode()).hexdigest()
+    uuid = "-".join((digest[:8], digest[8:12], "4" + digest[13:16], digest[16:20], digest[20:32]))
+    return f"<{uuid}@{domain}>"
+
+
+def legacy_message_id(loop_id: str, step: int, domain: str) -> str:
+    """The Message-ID earlier versions gave a draft: still found and adopted."""
     return f"<inboxfollow.{loop_ref(loop_id)}.{step}@{domain}>"
 
 
@@ -50,7 +79,16 @@ class DraftFacts:
     thread: tuple[str, ...]  # message ids of the thread, oldest first
     owner_name: str
     owner_address: str
-    signature: str
+    signature: str  # from [owner] signature, else learned from Sent mail; "" for neither
+    tz: tzinfo = UTC  # the owner's zone: the Date header and every date in the text
+    language: str = "en"
+    quote_text: str = ""  # the quote's own text, without its quoted history
+    attachments: tuple[str, ...] = ()  # the quote's attached file names
+    to: tuple[tuple[str, str], ...] = ()  # (name, address) as in the quote; () for contact
+    cc: tuple[tuple[str, str], ...] = ()
+    total: int = 0  # follow-ups in the cadence
+    kind: str = "quote"  # the kind of loop: the templates' folder
+    now: datetime | None = None  # when it is written ("3 March" this year, with a year else)
 
 
 @dataclass(frozen=True)
@@ -65,9 +103,19 @@ class Draft:
     def to_bytes(self, now: datetime) -> bytes:
         return build_message(self, now)
 
+    @property
+    def legacy_message_id(self) -> str:
+        """The Message-ID an earlier version gave this draft: adopted when found."""
+        domain = self.facts.owner_address.rpartition("@")[2] or "inboxfollow.invalid"
+        return legacy_message_id(self.facts.loop_id, self.facts.step, domain)
+
+
+LEGACY_NAMES = {"followup_last.txt.j2": "{kind}/en/last.txt.j2",
+                "followup.txt.j2": "{kind}/en/1.txt.j2 (and each step it should stand for)"}
+
 
 class Templates:
-    """The Jinja2 templates for drafts: one per step, with a fallback.
+    """The Jinja2 templates for drafts, by kind, language and step, with fallbacks.
 
     The shipped templates, each replaceable by a file of the same name in `folder`
     ([drafts].templates); None uses the shipped ones alone.
@@ -77,60 +125,157 @@ class Templates:
         self.templates = TemplateSet(folder)
         self.folder = folder
         self.env = self.templates.env
+        self._noticed: set[str] = set()
 
-    def names_for(self, facts: DraftFacts, suffix: str) -> list[str]:
-        names = [f"followup_{facts.step}.{suffix}.j2", f"followup.{suffix}.j2"]
-        if facts.last_step:
-            names.insert(0, f"followup_last.{suffix}.j2")
+    def names_for(self, facts: DraftFacts) -> list[str]:
+        """The template names tried, in order: the language's own step, its nearest
+        lower step, then the same in English."""
+        names = []
+        for lang in dict.fromkeys((facts.language, "en")):
+            if facts.last_step:
+                names.append(f"{facts.kind}/{lang}/last.txt.j2")
+            names += [f"{facts.kind}/{lang}/{n}.txt.j2" for n in range(facts.step, 0, -1)]
         return names
 
-    def render(self, facts: DraftFacts, suffix: str, required: bool) -> tuple[str, str] | None:
-        template = self.templates.first(self.names_for(facts, suffix))
-        if template is not None:
-            name = template.name or self.names_for(facts, suffix)[-1]
-            return name, self.templates.render(template, template_values(facts))
-        if required:
+    def legacy_names(self, facts: DraftFacts) -> list[str]:
+        names = [f"followup_{facts.step}.txt.j2", "followup.txt.j2"]
+        return ["followup_last.txt.j2", *names] if facts.last_step else names
+
+    def choose(self, facts: DraftFacts) -> Template:
+        legacy = self._legacy(facts)
+        if legacy is not None:
+            return legacy
+        template = self.templates.first_found(self.names_for(facts))
+        if template is None:
             raise ConfigError(
-                f"no template for step {facts.step} in {self.folder or 'the shipped templates'}",
-                f"add {self.names_for(facts, suffix)[-1]}",
+                f"no template for {followup_label(facts.step, facts.total or facts.step)} in "
+                f"{self.folder or 'the shipped templates'}",
+                f"add {facts.kind}/en/1.txt.j2 (see docs/templates.md)",
             )
+        return template
+
+    def _legacy(self, facts: DraftFacts) -> Template | None:
+        """The owner's template under an old name, while they have no `{kind}/` folder."""
+        if self.templates.owner_has_folder(facts.kind):
+            old = [n for n in self.legacy_names(facts) if self.templates.owner_has(n)]
+            if old and old[0] not in self._noticed:
+                self._noticed.add(old[0])
+                LOG.warning("templates folder %s: %s is not read, since the folder has a %s/ "
+                            "folder: move it there (docs/templates.md)", self.folder, old[0],
+                            facts.kind)
+            return None
+        for name in self.legacy_names(facts):
+            if self.templates.owner_has(name):
+                self._notice(name, facts.kind)
+                return self.templates.get(name)
         return None
+
+    def _notice(self, name: str, kind: str) -> None:
+        if name in self._noticed:
+            return
+        self._noticed.add(name)
+        step = name.removeprefix("followup_").removesuffix(".txt.j2")
+        new = LEGACY_NAMES.get(name, f"{{kind}}/en/{step}.txt.j2").format(kind=kind)
+        LOG.warning("templates folder %s: %s is an old name, still used; rename it to %s "
+                    "(one folder per language: docs/templates.md)", self.folder, name, new)
+
+    def render(self, facts: DraftFacts) -> tuple[str, str]:
+        template = self.choose(facts)
+        name = template.name or self.names_for(facts)[-1]
+        return name, self.templates.render(template, template_values(facts))
 
 
 def first_name(name: str, email: str) -> str:
-    name = one_line(name).strip("\"' ")
-    if "," in name:  # "Weber, Jonas"
-        name = name.split(",", 1)[1].strip()
+    name = full_name(name)
     return name.split(" ")[0] if name else email.partition("@")[0].split(".")[0].title()
 
 
+def full_name(name: str) -> str:
+    """A display name as a person is addressed: "Weber, Jonas" is Jonas Weber."""
+    name = one_line(name).strip("\"' ")
+    if "@" in name:
+        return ""
+    if name.count(",") == 1:
+        last, first = (part.strip() for part in name.split(","))
+        name = f"{first} {last}"
+    return name
+
+
+def quote_file(facts: DraftFacts) -> str:
+    """The quote's document when it goes by its file: attached, and the subject does
+    not name the quote ("Documents for next week", or only "Angebot")."""
+    documents = [a for a in facts.attachments if a.lower().endswith(DOCUMENT_TYPES)]
+    if not documents:
+        return ""
+    subject = facts.quote_subject
+    noun = words.NOUNS[facts.language]
+    if not words.names_quote(subject) or words.quote_ref(subject, facts.language) == noun:
+        return documents[0]
+    return ""
+
+
+def quoted_original(facts: DraftFacts) -> str:
+    """The quote's own text as `> ` lines under its attribution; "" without text."""
+    block = words.quoted_block(facts.quote_text)
+    if not block:
+        return ""
+    when = facts.quote_date.astimezone(facts.tz)
+    line = words.attribution(when, facts.owner_name, facts.owner_address, facts.language)
+    return f"{line}\n{block}"
+
+
 def template_values(facts: DraftFacts) -> dict[str, Any]:
+    lang = facts.language
+    now = (facts.now or facts.quote_date).astimezone(facts.tz)
+    file = quote_file(facts)
+    noun = (words.english_noun(file, facts.quote_subject, facts.quote_text) if lang == "en"
+            else words.NOUNS[lang])
+    total = facts.total or facts.step
     return {
         "contact_name": one_line(facts.contact_name) or facts.contact,
         "first_name": first_name(facts.contact_name, facts.contact),
+        "full_name": full_name(facts.contact_name) or first_name("", facts.contact),
         "contact_email": facts.contact,
-        "quote_subject": base_subject(facts.quote_subject),
-        "quote_date": facts.quote_date.strftime("%d %B %Y").lstrip("0"),
-        "quote_word": "quote",
+        "quote_subject": words.base_subject(facts.quote_subject),
+        "quote_ref": (words.attachment_ref(file, lang, noun) if file
+                      else words.quote_ref(facts.quote_subject, lang, noun)),
+        "quote_noun": noun,
+        "quote_file": file,
+        "quote_date": words.short_date(facts.quote_date.astimezone(facts.tz), now, lang),
+        "quote_word": noun,  # the old name of quote_noun
         "days_since": facts.days_since,
         "step": facts.step,
+        "total": total,
+        "followup": followup_label(facts.step, total),
         "contact_number": facts.step + 1,
         "last_step": facts.last_step,
+        "language": lang,
         "owner_name": facts.owner_name,
+        "owner_first_name": first_name(facts.owner_name, facts.owner_address),
         "signature": facts.signature or facts.owner_name,
+        "quoted": quoted_original(facts),
     }
 
 
+def compose(text: str, signature: str, quoted: str) -> str:
+    """The rendered text, signed once, with the quoted original below (unless the
+    template placed it itself)."""
+    body = sign(text, signature)
+    if quoted and quoted.strip() not in text:
+        body += "\n" + quoted + "\n"
+    return body
+
+
 def render_draft(facts: DraftFacts, templates: Templates) -> Draft:
-    name, text = templates.render(facts, "txt", required=True)  # type: ignore[misc]
-    html = templates.render(facts, "html", required=False)
-    domain = facts.owner_address.rpartition("@")[2] or "inboxfollow.invalid"
+    name, text = templates.render(facts)
+    values = template_values(facts)
+    domain = facts.owner_address.rpartition("@")[2] or "localhost"
     return Draft(
         facts=facts,
         message_id=draft_message_id(facts.loop_id, facts.step, domain),
-        subject=f"Re: {base_subject(facts.quote_subject)}",
-        text=text,
-        html=html[1] if html else None,
+        subject=words.reply_subject(facts.quote_subject),
+        text=compose(text, values["signature"], values["quoted"]),
+        html=None,
         template=name,
     )
 
@@ -205,14 +350,15 @@ def build_message(draft: Draft, now: datetime) -> bytes:
     facts = draft.facts
     msg = EmailMessage(policy=_POLICY)
     msg["From"] = _address(facts.owner_name, facts.owner_address)
-    msg["To"] = _address(facts.contact_name, facts.contact)
+    msg["To"] = [_address(n, a) for n, a in facts.to or ((facts.contact_name, facts.contact),)]
+    if facts.cc:
+        msg["Cc"] = [_address(n, a) for n, a in facts.cc]
     msg["Subject"] = one_line(draft.subject)
-    msg["Date"] = format_datetime(now)
+    msg["Date"] = format_datetime(now.astimezone(facts.tz))
     msg["Message-ID"] = draft.message_id
     if facts.thread:
         msg["In-Reply-To"] = facts.thread[-1]
         msg["References"] = " ".join(facts.thread[-20:])
-    msg[LOOP_HEADER] = f"{loop_ref(facts.loop_id)}; step={facts.step}"
     msg.set_content(draft.text)
     if draft.html is not None:
         msg.add_alternative(draft.html, subtype="html")
@@ -222,8 +368,8 @@ def build_message(draft: Draft, now: datetime) -> bytes:
 
 
 EXPECTED_HEADERS = {
-    "from", "to", "subject", "date", "message-id", "in-reply-to", "references",
-    LOOP_HEADER.lower(), "content-type", "content-transfer-encoding", "mime-version",
+    "from", "to", "cc", "subject", "date", "message-id", "in-reply-to", "references",
+    "content-type", "content-transfer-encoding", "mime-version",
 }
 
 

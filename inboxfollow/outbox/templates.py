@@ -6,9 +6,10 @@ in a wheel, an editable install and a zip alike. A folder of the owner's own
 templates ([drafts].templates) comes first: a file there replaces the shipped file
 of the same name, and whatever it lacks comes from the shipped set.
 
-Values from mail are passed in as data and never evaluated as a template. HTML
-templates are autoescaped, text templates are not; an unknown variable is an
-error that names the template file and the variable, not an empty string.
+Templates render in Jinja2's sandbox, and values from mail are passed in as data
+and never evaluated as a template. HTML templates are autoescaped, text templates
+are not; an unknown variable is an error that names the template file and the
+variable, not an empty string.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment
 
 from inboxfollow.errors import ConfigError
 
@@ -67,7 +69,7 @@ def environment(folder: Path | None = None) -> Environment:
     loaders: list[BaseLoader] = [ShippedLoader()]
     if folder is not None:
         loaders.insert(0, FileSystemLoader(str(folder)))
-    return Environment(
+    return SandboxedEnvironment(
         loader=ChoiceLoader(loaders),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
@@ -110,6 +112,18 @@ class TemplateSet:
             self._chosen[key] = found[0] if found else None
         name = self._chosen[key]
         return self.get(name) if name is not None else None
+
+    def first_found(self, names: Sequence[str]) -> Template | None:
+        """The first of `names` found anywhere, the owner's file before the shipped one
+        of the same name: the owner replaces shipped files one at a time."""
+        for name in names:
+            if self.owner_has(name) or self.shipped.has(name):
+                return self.get(name)
+        return None
+
+    def owner_has_folder(self, name: str) -> bool:
+        folder = self.folder
+        return folder is not None and folder.joinpath(*split_template_path(name)).is_dir()
 
     def get(self, name: str) -> Template:
         try:
