@@ -14,6 +14,7 @@ import pytest
 from inboxfollow import __version__
 from inboxfollow.cli import config_location
 from inboxfollow.errors import ConfigError
+from inboxfollow.store import open_store
 from tests.mailgen import cli_env, ok, ok_json, run_cli
 
 NOW = "2026-03-10T09:00:00+01:00"
@@ -67,12 +68,14 @@ def test_demo_runs_quickly_and_shows_contacts_and_quotes(demo: tuple[Path, str, 
         assert email in contacts_part
     assert "news@timber-weekly.example" not in out  # a list is no contact
     assert "Tomás Ortega" in contacts_part
-    for subject in ("Quote: oak shelving for the café", "Angebot: Eichentisch",
-                    "Proposal: built-in wardrobe", "Quote for shop counter"):
+    for subject in ("Quote: oak shelving", "Angebot: Eichentisch", "Proposal: built-in",
+                    "Quote for shop coun"):  # the table fits 80 columns: subjects are cut
         assert subject in quotes_part
-    assert "bounced" in quotes_part and "replied" in quotes_part
-    assert "awaiting_reply" in quotes_part
-    assert f"--config {folder / 'inboxfollow.toml'}" in out
+    assert "none: bounced" in quotes_part and "none: replied" in quotes_part
+    assert "follow-up 1 of 11" in quotes_part and "follow-up 2 of 11" in quotes_part
+    table_part = quotes_part.split("\n\n", 1)[0]
+    assert max(len(line) for line in table_part.splitlines()) <= 80
+    assert f"-m inboxfollow --config {folder / 'inboxfollow.toml'} quotes" in out
     assert (folder / "inboxfollow.toml").is_file()
     assert (folder / "state" / "inboxfollow.json").is_file()
 
@@ -135,8 +138,8 @@ def test_unknown_contact_is_one_line_and_exit_1(demo: tuple[Path, str, float]) -
 @pytest.mark.parametrize("value", ["yesterday", "2026-13-01", ""])
 def test_bad_now_is_exit_2(demo: tuple[Path, str, float], value: str, tmp_path: Path) -> None:
     config = demo[0] / "inboxfollow.toml"
-    data = json.loads((demo[0] / "state" / "inboxfollow.json").read_text())
-    known_id = next(iter(data["messages"].values()))["message_id"]
+    known_id = ok_json(run_cli("history", "priya@lakeside-cafe.example", "--json",
+                               config=config, now=NOW))[0]["message_id"]
     for args in (("quotes",), ("quotes", "--json"), ("explain", known_id),
                  ("stop", "priya@lakeside-cafe.example"), ("demo", "--dir", str(tmp_path / "d"))):
         cfg = None if args[0] == "demo" else config
@@ -169,8 +172,8 @@ def test_demo_can_run_again_in_its_own_folder(tmp_path: Path) -> None:
     first = ok(run_cli("demo", "--dir", str(folder), now=NOW))
     second = ok(run_cli("demo", "--dir", str(folder), now=NOW))
     assert first.replace(str(folder), "") == second.replace(str(folder), "")
-    data = json.loads((folder / "state" / "inboxfollow.json").read_text())
-    assert len(data["messages"]) == 13
+    with open_store(folder / "state" / "inboxfollow.json", readonly=True) as store:
+        assert len(store.all_messages()) == 13
 
 
 def test_missing_config_file_is_exit_2(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ The mailbox is built over IMAP (INBOX and Sent, dates relative to a fixed --now)
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,6 +37,7 @@ from tests.mailgen import (
     store_path,
     write_config,
 )
+from tests.storefile import store_tables
 
 pytestmark = pytest.mark.dovecot
 
@@ -436,5 +436,4 @@ def test_order_and_chunking_do_not_change_the_loops(
     before = store_path(config).read_bytes()
     assert sync_in_process(config, account) == (0, 0)
     assert store_path(config).read_bytes() == before
-    data = json.loads(before)
-    assert len(data["messages"]) == MESSAGES - 1
+    assert len(store_tables(store_path(config))["messages"]) == MESSAGES - 1

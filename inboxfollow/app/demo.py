@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import mailbox
+import shlex
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -187,9 +189,21 @@ def run_demo(folder: Path, now: datetime | None, emit: Callable[[str], None]) ->
         line = digest_command(config, store, None, now, folder / "digest.html", send=False)
     emit(f"\nThe weekly {line}")
     emit(f"Open {folder / 'digest.html'} in a browser to see it as the owner would.")
-    cfg = folder / "inboxfollow.toml"
-    emit(f"\nTry: inboxfollow --config {cfg} quotes --status all")
-    emit(f"     inboxfollow --config {cfg} explain <message id from `quotes --json`>")
-    emit("\nYour own mailbox: `inboxfollow config --example` prints a config to start from;"
-         " `inboxfollow config` says where it goes.")
+    prog, cfg = this_command(), shlex.quote(str(folder / "inboxfollow.toml"))
+    emit(f"\nTry: {prog} --config {cfg} quotes --status all")
+    emit(f"     {prog} --config {cfg} explain <an id from `quotes --json`, or an address>")
+    emit(f"\nYour own mailbox: `{prog} config --example` prints a config to start from;"
+         f" `{prog} config` says where it goes.")
     return 0
+
+
+def this_command() -> str:
+    """How to run inboxfollow again from any folder: `inboxfollow` when that is on PATH,
+    else the script this process runs (.venv/bin/inboxfollow, absolute), else `python -m`."""
+    script = Path(sys.argv[0])
+    if script.name == "inboxfollow":
+        on_path = shutil.which("inboxfollow")
+        if on_path and Path(on_path).absolute() == script.absolute():
+            return "inboxfollow"
+        return shlex.quote(str(script.absolute()))
+    return f"{shlex.quote(sys.executable)} -m inboxfollow"

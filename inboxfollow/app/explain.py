@@ -1,27 +1,90 @@
-"""What the commands print about loops: `explain` in plain words, and the quotes table."""
+"""What the commands print about loops: `explain` in plain words, and the quotes table.
+
+`explain` takes every id the commands print: a Message-ID with or without angle
+brackets or a store key (`quotes`, `history`), a loop id (`quotes --json` `id`,
+`drafts --json` `loop_id`), a draft's Message-ID (`drafts --json`), or a contact's
+address (`contacts`), which explains that contact's loops.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.rules.loops import Derivation, Loop
+from inboxfollow.rules.cadence import DEFAULT_CADENCE
+from inboxfollow.rules.loops import Derivation, Loop, Status
+from inboxfollow.rules.steps import followup_label
 from inboxfollow.store import Store
-from inboxfollow.textui import table
+from inboxfollow.textui import WIDTH, table
+
+DEFAULT_FOLLOWUPS = len(DEFAULT_CADENCE.steps)
+ID_ADVICE = ("give a Message-ID, the `id` or `loop_id` from `quotes --json` or `drafts --json`, "
+             "or a contact's address from `inboxfollow contacts`")
 
 
 def find_message(store: Store, wanted: str) -> dict[str, Any]:
-    """A stored message by its Message-ID, with or without angle brackets."""
+    """A stored message by its Message-ID, with or without angle brackets, or its key."""
+    record = _stored(store, wanted)
+    if record is None:
+        raise InboxfollowError(f"no stored message has the id {wanted.strip()}", ID_ADVICE)
+    return record
+
+
+def _stored(store: Store, wanted: str) -> dict[str, Any] | None:
     wanted = wanted.strip()
     for key in (wanted, f"<{wanted.strip('<>')}>"):
         record = store.message(key)
         if record:
             return record
-    raise InboxfollowError(
-        f"no stored message has the id {wanted}",
-        "copy the id from `inboxfollow quotes --json` or the message's Message-ID header",
-    )
+    return None
+
+
+@dataclass
+class Target:
+    """What an id given to `explain` names: messages to explain, and what led there."""
+
+    records: list[dict[str, Any]]
+    preface: list[str]
+
+
+def find_target(store: Store, derivation: Derivation, wanted: str, followups: int) -> Target:
+    """The messages behind any id a command prints (see the module's docstring)."""
+    wanted = wanted.strip()
+    record = _stored(store, wanted)
+    if record is not None:
+        return Target([record], [])
+    loops = [lp for lp in derivation.loops if lp.id == wanted]
+    if loops:
+        return Target([lp.quote for lp in loops], [])
+    draft = _draft(store, wanted)
+    if draft is not None:
+        return _draft_target(derivation, draft, followups)
+    address = wanted.strip("<>").lower()
+    loops = [lp for lp in derivation.loops if address == lp.contact or address in lp.people]
+    if loops:
+        quotes = list({lp.quote["key"]: lp.quote for lp in loops}.values())
+        return Target(quotes, [f"{address}: {len(loops)} loop(s)"])
+    raise InboxfollowError(f"no message, loop, draft or contact has the id {wanted}", ID_ADVICE)
+
+
+def _draft(store: Store, wanted: str) -> dict[str, Any] | None:
+    ids = {wanted, f"<{wanted.strip('<>')}>"}
+    for record in store.drafts.all():
+        if record.get("message_id") in ids:
+            return dict(record)
+    return None
+
+
+def _draft_target(derivation: Derivation, draft: dict[str, Any], followups: int) -> Target:
+    line = (f"Draft {draft['message_id']}: {followup_label(draft['step'], followups)} "
+            f"for {draft.get('contact') or draft['loop_id']}, made {draft['created_at']}, "
+            f"{draft['state']}")
+    loops = [lp for lp in derivation.loops if lp.id == draft["loop_id"]]
+    if not loops:
+        return Target([], [line, "  its loop is gone (the quote is no longer stored)"])
+    return Target([loops[0].quote], [line])
 
 
 def loops_of_message(derivation: Derivation, key: str) -> list[Loop]:
@@ -29,7 +92,8 @@ def loops_of_message(derivation: Derivation, key: str) -> list[Loop]:
         r["key"] == key for r in lp.outbound) or (lp.answer and lp.answer["key"] == key)]
 
 
-def explain(record: dict[str, Any], derivation: Derivation, tz: Any) -> list[str]:
+def explain(record: dict[str, Any], derivation: Derivation, tz: Any,
+            followups: int = DEFAULT_FOLLOWUPS) -> list[str]:
     """Why a message is or is not a quote, and why its loops have their status."""
     key = record["key"]
     sender = record["sender"][1] if record["sender"] else "(no sender)"
@@ -59,32 +123,51 @@ def explain(record: dict[str, Any], derivation: Derivation, tz: Any) -> list[str
     for effect in derivation.effects.get(key, []):
         lines.append(f"  this message {effect}")
     for loop in loops_of_message(derivation, key):
-        lines += _explain_loop(loop, tz)
+        lines += _explain_loop(loop, tz, followups)
     return lines
 
 
-def _explain_loop(loop: Loop, tz: Any) -> list[str]:
+def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
+    made = loop.touches - 1
     lines = [
-        f"  loop with {loop.contact} (quote {loop.quote['subject']!r}): {loop.status.value}",
+        f"  loop {loop.id}",
+        f"    with {loop.contact} (quote {loop.quote['subject']!r}): {loop.status.value}",
         f"    why: {loop.status_reason}",
-        f"    touches: {loop.touches} (the quote and {loop.touches - 1} follow-up(s))",
+        f"    sent: the quote and {made} follow-up(s)"
+        + (f", the last {followup_label(made, followups)}" if made else ""),
     ]
+    if loop.skipped:
+        lines.append(f"    skipped: {len(loop.skipped)} follow-up(s) (drafts deleted unsent)")
     if loop.answer is not None:
         lines.append(f"    answered by {loop.answer['message_id'] or loop.answer['key']}")
     if loop.next_due:
-        lines.append(f"    next follow-up due {loop.next_due.astimezone(tz).isoformat()}")
+        lines.append(f"    next: {followup_label(loop.steps_done, followups)}, due "
+                     f"{loop.next_due.astimezone(tz).isoformat()}")
+    if loop.pending_draft:
+        lines.append(f"    waiting in Drafts: {loop.pending_draft}")
     lines += [f"    note: {note}" for note in loop.notes]
     return lines
 
 
-def quote_table(loops: list[Loop], now: datetime, tz: Any) -> str:
-    """The quotes table people read: contact, subject, age, touches, next due, status."""
-    rows = [
-        (lp.contact, lp.quote["subject"], str((now - lp.sent_at).days), str(lp.touches),
-         "draft in Drafts" if lp.pending_draft else
-         lp.next_due.astimezone(tz).strftime("%Y-%m-%d %H:%M") if lp.next_due else "-",
-         lp.status.value)
-        for lp in loops
-    ]
-    headings = ("contact", "subject", "age (days)", "touches", "next due", "status")
-    return table(headings, rows)
+def quote_table(loops: list[Loop], now: datetime, tz: Any,
+                followups: int = DEFAULT_FOLLOWUPS, width: int | None = WIDTH) -> str:
+    """The quotes table people read: contact, subject, the next step and when it is due
+    (or, for a loop that waits for nothing, its status). Without a width (`--wide`) it
+    also shows when the quote was sent, its age in days and the status."""
+    if width is not None:
+        rows = [(lp.contact, lp.quote["subject"], *_next_step(lp, tz, followups))
+                for lp in loops]
+        return table(("contact", "subject", "next step", "due"), rows, width, keep=(2,))
+    wide = [(lp.contact, lp.quote["subject"], lp.sent_at.astimezone(tz).strftime("%Y-%m-%d"),
+             str((now - lp.sent_at).days), *_next_step(lp, tz, followups), lp.status.value)
+            for lp in loops]
+    return table(("contact", "subject", "sent", "age (days)", "next step", "due", "status"),
+                 wide, None)
+
+
+def _next_step(loop: Loop, tz: Any, followups: int) -> tuple[str, str]:
+    if loop.status is not Status.AWAITING_REPLY or loop.next_due is None:
+        return f"none: {loop.status.value}", "-"
+    due = ("in Drafts" if loop.pending_draft
+           else loop.next_due.astimezone(tz).strftime("%Y-%m-%d"))
+    return followup_label(loop.steps_done, followups), due

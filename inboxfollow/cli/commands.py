@@ -1,0 +1,186 @@
+"""The commands about mail and loops: sync, contacts, history, quotes, explain, drafts and
+the owner's overrides. Each takes the Context and returns the exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from inboxfollow.app.drafter import run_drafts, withdraw_answered
+from inboxfollow.app.explain import explain, find_message, find_target, quote_table
+from inboxfollow.app.loops import derive
+from inboxfollow.app.sync import sync
+from inboxfollow.cli.context import Context
+from inboxfollow.config import Config
+from inboxfollow.errors import InboxfollowError
+from inboxfollow.rules.contacts import all_touches, build_contacts
+from inboxfollow.sources.from_config import open_mailboxes
+from inboxfollow.store import open_store
+from inboxfollow.textui import ProgressBar, table
+
+STATUSES = ("awaiting_reply", "replied", "bounced", "exhausted", "stopped", "won", "lost")
+
+
+def print_json(items: list[dict[str, Any]]) -> None:
+    print(json.dumps(items, indent=2, ensure_ascii=False))
+
+
+def cmd_sync(ctx: Context) -> int:
+    config = ctx.config
+    sources = open_mailboxes(config)
+    try:
+        with open_store(config.store_path) as store:
+            bar = ProgressBar("sync") if sys.stderr.isatty() else None
+            summary = sync(sources, store, config.owner, config.batch_size, bar)
+            if bar:
+                bar.done()
+            withdrawn = (withdraw_answered(config, store, sources[0], ctx.now)
+                         if summary.new else [])
+    finally:
+        for source in sources:
+            source.close()
+    print(summary.line())
+    for action in withdrawn:
+        print(action.report(config.timezone))
+    return 0
+
+
+def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:
+    with open_store(config.store_path, readonly=True) as store:
+        records = store.all_messages()
+    touches = all_touches(records, config.owner)
+    return touches, build_contacts(touches)
+
+
+def cmd_contacts(ctx: Context) -> int:
+    """The table: touches in and out; the organisation (mostly the address's domain) only
+    with --wide, so names fit beside long addresses."""
+    config = ctx.config
+    _, contacts = _load_contacts(config)
+    tz = config.timezone
+    if ctx.args.json:
+        print_json([c.as_json(tz) for c in contacts])
+        return 0
+    width = ctx.width
+    rows = [
+        (c.email, c.name, *([c.org or "-"] if width is None else []), str(c.touches_in),
+         str(c.touches_out), c.last_touch.astimezone(tz).strftime("%Y-%m-%d"))
+        for c in contacts
+    ]
+    headings = ("contact", "name", *(["org"] if width is None else []), "in", "out",
+                "last touch")
+    print(table(headings, rows, width))
+    if not contacts:
+        print("no contacts yet: run `inboxfollow sync` first")
+    return 0
+
+
+def cmd_history(ctx: Context) -> int:
+    config = ctx.config
+    wanted = ctx.args.contact.strip().lower()
+    touches, _ = _load_contacts(config)
+    mine = [t for t in touches if t.contact == wanted]
+    if not mine:
+        raise InboxfollowError(f"no touches with {wanted}", "see `inboxfollow contacts`")
+    tz = config.timezone
+    if ctx.args.json:
+        print_json([{"date": t.date.astimezone(tz).isoformat(), "direction": t.direction.value,
+                     "subject": t.subject, "message_id": t.key} for t in mine])
+        return 0
+    rows = [(t.date.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+             "out" if t.direction.value == "out" else "in", t.subject) for t in mine]
+    print(table(("date", "dir", "subject"), rows, ctx.width))
+    return 0
+
+
+def cmd_quotes(ctx: Context) -> int:
+    config, now = ctx.config, ctx.now
+    with open_store(config.store_path, readonly=True) as store:
+        _, derivation = derive(store, config, now)
+    wanted = ctx.args.status
+    loops = [lp for lp in derivation.loops if wanted == "all" or lp.status.value == wanted]
+    if ctx.args.json:
+        print_json([lp.as_json(config.timezone) for lp in loops])
+        return 0
+    print(quote_table(loops, now, config.timezone, ctx.followups, ctx.width))
+    if not loops:
+        print(f"no quotes with status {wanted}")
+    return 0
+
+
+def cmd_quote(ctx: Context) -> int:
+    with open_store(ctx.config.store_path) as store:
+        record = find_message(store, ctx.args.message_id)
+        if record["direction"] != "out":
+            raise InboxfollowError(
+                f"{ctx.args.message_id} was not sent by the owner", "only outbound mail is a quote"
+            )
+        store.add_override("not_quote" if ctx.args.not_ else "quote", record["key"],
+                           ctx.now.isoformat())
+        store.commit()
+    print(f"{record['key']} {'is no longer' if ctx.args.not_ else 'is now'} a quote")
+    return 0
+
+
+def cmd_stop(ctx: Context) -> int:
+    """Stop by contact address when it has a loop, by a loop id (`quotes --json`) its
+    quote, else by the quote's Message-ID."""
+    wanted = ctx.args.target.strip()
+    with open_store(ctx.config.store_path) as store:
+        _, derivation = derive(store, ctx.config, ctx.now)
+        by_id = [lp.quote["key"] for lp in derivation.loops if lp.id == wanted]
+        if any(lp.contact == wanted.lower() for lp in derivation.loops):
+            target = wanted.lower()
+        elif by_id:
+            target = by_id[0]
+        else:
+            target = find_message(store, wanted)["key"]
+        store.add_override("stop", target, ctx.now.isoformat())
+        store.commit()
+    print(f"stopped follow-ups for {target}")
+    return 0
+
+
+def cmd_mark(ctx: Context) -> int:
+    contact = ctx.args.contact.strip().lower()
+    with open_store(ctx.config.store_path) as store:
+        _, derivation = derive(store, ctx.config, ctx.now)
+        if not any(lp.contact == contact for lp in derivation.loops):
+            raise InboxfollowError(f"{contact} has no quote loop", "see `inboxfollow quotes`")
+        store.add_override(ctx.args.outcome, contact, ctx.now.isoformat())
+        store.commit()
+    print(f"marked {contact} {ctx.args.outcome}")
+    return 0
+
+
+def cmd_explain(ctx: Context) -> int:
+    config = ctx.config
+    with open_store(config.store_path, readonly=True) as store:
+        _, derivation = derive(store, config, ctx.now)
+        target = find_target(store, derivation, ctx.args.id, ctx.followups)
+    lines = list(target.preface)
+    for record in target.records:
+        lines += explain(record, derivation, config.timezone, ctx.followups)
+    print("\n".join(lines))
+    return 0
+
+
+def cmd_drafts(ctx: Context) -> int:
+    config, now = ctx.config, ctx.now
+    mailbox = open_mailboxes(config)[0]
+    try:
+        with open_store(config.store_path) as store:
+            actions = run_drafts(config, store, mailbox, now, ctx.args.dry_run)
+    finally:
+        mailbox.close()
+    tz = config.timezone
+    if ctx.args.json:
+        print_json([a.as_json(tz) for a in actions])
+        return 0
+    for action in actions:
+        print(action.report(tz, dry_run=ctx.args.dry_run))
+    created = sum(a.action == "create" for a in actions)
+    verb = "would be created" if ctx.args.dry_run else "created"
+    print(f"drafts: {created} {verb}, {len(actions) - created} other action(s)")
+    return 0

@@ -1,0 +1,94 @@
+"""The commands about setting up and running the service: run, digest, check, config,
+init and demo. Each takes the Context and returns the exit code."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from inboxfollow.app.init import run_init
+from inboxfollow.cli.context import Context, config_location, example_config, parse_now
+from inboxfollow.store import StoreKeeper, open_store
+
+
+def cycle_line(when: datetime, lines: list[str]) -> str:
+    """What one cycle of `run` did, as one line: '2026-03-10 09:00:00 sync: ...; drafts: ...'."""
+    return f"{when:%Y-%m-%d %H:%M:%S} {'; '.join(lines) if lines else 'nothing due'}"
+
+
+def cycle_printer(clock: Callable[[], datetime]) -> Callable[[list[str]], None]:
+    """Prints each cycle's line at once (a journal or a pipe sees it as it happens)."""
+
+    def report(lines: list[str]) -> None:
+        print(cycle_line(clock(), lines), flush=True)
+
+    return report
+
+
+def cmd_run(ctx: Context) -> int:
+    from inboxfollow.app.daemon import Daemon
+    from inboxfollow.app.daemon_jobs import build_jobs
+
+    config = ctx.config
+    fixed = parse_now(ctx.args.now, config.timezone)
+    clock = (lambda: fixed) if fixed else (lambda: datetime.now(config.timezone))
+    daemon = Daemon(
+        jobs=build_jobs(config),
+        open_store=StoreKeeper(config.store_path).use,
+        clock=clock,
+    )
+    if ctx.args.once:
+        lines = daemon.run_due()
+        if not ctx.args.quiet:
+            print("; ".join(lines) if lines else "nothing due")
+        return 0
+    daemon.install_signal_handlers()
+    daemon.run_forever(ctx.args.tick, on_cycle=None if ctx.args.quiet else cycle_printer(clock))
+    return 0
+
+
+def cmd_digest(ctx: Context) -> int:
+    from inboxfollow.app.digest import digest_command, owner_mailbox
+
+    config = ctx.config
+    with open_store(config.store_path) as store:
+        print(digest_command(config, store, lambda: owner_mailbox(config), ctx.now,
+                             Path(ctx.args.preview) if ctx.args.preview else None,
+                             ctx.args.send, ctx.args.checklist))
+    return 0
+
+
+def cmd_check(ctx: Context) -> int:
+    from inboxfollow.app.check import run_checks
+
+    problems = run_checks(ctx.config, print)
+    return 1 if problems else 0
+
+
+def cmd_config(ctx: Context) -> int:
+    if ctx.args.example:
+        print(example_config(), end="")
+        return 0
+    path, origin = config_location(ctx.args.config, os.environ)
+    print(f"config: {path} ({origin}{'' if path.exists() else '; not there yet'})")
+    if path.exists():
+        print(f"store: {ctx.config.store_path}\ntemplates: {ctx.config.templates or 'shipped'}")
+    return 0
+
+
+def cmd_auth(ctx: Context) -> int:
+    from inboxfollow.app.auth import run_auth
+
+    return run_auth(ctx.args, config_location(ctx.args.config, os.environ)[0], print)
+
+
+def cmd_init(ctx: Context) -> int:
+    return run_init(ctx.args, config_location(ctx.args.config, os.environ)[0], print)
+
+
+def cmd_demo(ctx: Context) -> int:
+    from inboxfollow.app.demo import run_demo
+
+    return run_demo(Path(ctx.args.dir), parse_now(ctx.args.now), print)
