@@ -1,8 +1,16 @@
 """inboxfollow: makes a small business follow up."""
 
-from importlib.metadata import PackageNotFoundError, version
+from typing import Any
 
-try:
-    __version__ = version("inboxfollow")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
+
+def __getattr__(name: str) -> Any:
+    """`__version__`, read from the installed package's metadata only when asked for:
+    importlib.metadata costs a poll a twentieth of a second."""
+    if name != "__version__":
+        raise AttributeError(f"module 'inboxfollow' has no attribute {name!r}")
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("inboxfollow")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"

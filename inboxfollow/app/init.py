@@ -14,12 +14,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from inboxfollow.app.check import run_checks
 from inboxfollow.app.presets import PRESETS, Preset, imap_host, preset_for_address
 from inboxfollow.config import Config, load_config
 from inboxfollow.config_schema import zone
 from inboxfollow.errors import ConfigError
-from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.sources.mailbox import DRAFTS, SENT
 
 DEFAULT_PASSWORD_ENV = "INBOXFOLLOW_PASSWORD"
@@ -104,6 +102,8 @@ def run_init(args: argparse.Namespace, path: Path, emit: Callable[[str], None],
     write_config(path, render(answers, found))
     emit(f"found: Sent {found.sent or '(none)'!r}, Drafts {found.drafts or '(none)'!r}, "
          f"{len(found.read)} folder(s) to read: {', '.join(map(repr, found.read))}")
+    from inboxfollow.app.check import run_checks  # the server is asked only now
+
     problems = run_checks(load_config(path), emit)
     return 1 if problems else 0
 
@@ -202,6 +202,8 @@ def _local_zone(env: Mapping[str, str]) -> str:
 
 def find_folders(config: Config) -> Found:
     """Ask the server for the owner's Sent and Drafts folders and the folders a sync reads."""
+    from inboxfollow.sources.from_config import open_mailboxes
+
     [mailbox, *others] = open_mailboxes(config)
     for other in others:
         other.close()

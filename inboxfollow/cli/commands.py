@@ -1,5 +1,7 @@
 """The commands about mail and loops: sync, contacts, history, quotes, explain, drafts and
-the owner's overrides. Each takes the Context and returns the exit code."""
+the owner's overrides. Each takes the Context and returns the exit code. What only some
+commands need is imported by them, so a poll (`sync`) loads no template or derivation
+code."""
 
 from __future__ import annotations
 
@@ -7,14 +9,10 @@ import json
 import sys
 from typing import Any
 
-from inboxfollow.app.drafter import run_drafts, withdraw_answered
-from inboxfollow.app.explain import explain, find_message, find_target, quote_table
-from inboxfollow.app.loops import derive
 from inboxfollow.app.sync import sync
 from inboxfollow.cli.context import Context
 from inboxfollow.config import Config
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.rules.contacts import all_touches, build_contacts
 from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.store import open_store
 from inboxfollow.textui import ProgressBar, table
@@ -35,8 +33,11 @@ def cmd_sync(ctx: Context) -> int:
             summary = sync(sources, store, config.owner, config.batch_size, bar)
             if bar:
                 bar.done()
-            withdrawn = (withdraw_answered(config, store, sources[0], ctx.now)
-                         if summary.new else [])
+            withdrawn: list[Any] = []
+            if summary.new:  # only then: a poll that finds nothing loads no drafting code
+                from inboxfollow.app.drafter import withdraw_answered
+
+                withdrawn = withdraw_answered(config, store, sources[0], ctx.now)
     finally:
         for source in sources:
             source.close()
@@ -47,6 +48,8 @@ def cmd_sync(ctx: Context) -> int:
 
 
 def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:
+    from inboxfollow.rules.contacts import all_touches, build_contacts
+
     with open_store(config.store_path, readonly=True) as store:
         records = store.all_messages()
     touches = all_touches(records, config.owner)
@@ -95,6 +98,9 @@ def cmd_history(ctx: Context) -> int:
 
 
 def cmd_quotes(ctx: Context) -> int:
+    from inboxfollow.app.explain import quote_table
+    from inboxfollow.app.loops import derive
+
     config, now = ctx.config, ctx.now
     with open_store(config.store_path, readonly=True) as store:
         _, derivation = derive(store, config, now)
@@ -110,6 +116,8 @@ def cmd_quotes(ctx: Context) -> int:
 
 
 def cmd_quote(ctx: Context) -> int:
+    from inboxfollow.app.explain import find_message
+
     with open_store(ctx.config.store_path) as store:
         record = find_message(store, ctx.args.message_id)
         if record["direction"] != "out":
@@ -126,6 +134,9 @@ def cmd_quote(ctx: Context) -> int:
 def cmd_stop(ctx: Context) -> int:
     """Stop by contact address when it has a loop, by a loop id (`quotes --json`) its
     quote, else by the quote's Message-ID."""
+    from inboxfollow.app.explain import find_message
+    from inboxfollow.app.loops import derive
+
     wanted = ctx.args.target.strip()
     with open_store(ctx.config.store_path) as store:
         _, derivation = derive(store, ctx.config, ctx.now)
@@ -143,6 +154,8 @@ def cmd_stop(ctx: Context) -> int:
 
 
 def cmd_mark(ctx: Context) -> int:
+    from inboxfollow.app.loops import derive
+
     contact = ctx.args.contact.strip().lower()
     with open_store(ctx.config.store_path) as store:
         _, derivation = derive(store, ctx.config, ctx.now)
@@ -155,6 +168,9 @@ def cmd_mark(ctx: Context) -> int:
 
 
 def cmd_explain(ctx: Context) -> int:
+    from inboxfollow.app.explain import explain, find_target
+    from inboxfollow.app.loops import derive
+
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
         _, derivation = derive(store, config, ctx.now)
@@ -167,6 +183,8 @@ def cmd_explain(ctx: Context) -> int:
 
 
 def cmd_drafts(ctx: Context) -> int:
+    from inboxfollow.app.drafter import run_drafts
+
     config, now = ctx.config, ctx.now
     mailbox = open_mailboxes(config)[0]
     try:

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from inboxfollow import __version__
 from inboxfollow.app.auth import add_auth_parser
 from inboxfollow.app.init import add_init_parser
 from inboxfollow.cli import commands, service
@@ -24,6 +23,16 @@ from inboxfollow.cli.context import Context
 from inboxfollow.config import CONFIG_ENV, default_config_path, default_state_dir
 
 Arguments = Callable[[argparse.ArgumentParser], None]
+
+
+class _Version(argparse.Action):
+    """--version, which reads the package metadata only when given."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        import inboxfollow
+
+        parser.exit(message=f"inboxfollow {inboxfollow.__version__}\n")
 
 
 def _none(parser: argparse.ArgumentParser) -> None:
@@ -212,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
         "command; `inboxfollow COMMAND --help` shows a command's own, with an example.",
     )
     add_global_options(parser, after_command=False)
-    parser.add_argument("--version", action="version", version=f"inboxfollow {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         _add_command(sub, command)

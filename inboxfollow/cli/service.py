@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from inboxfollow.app.init import run_init
 from inboxfollow.cli.context import Context, config_location, example_config, parse_now
 from inboxfollow.store import StoreKeeper, open_store
 
@@ -85,6 +84,8 @@ def cmd_auth(ctx: Context) -> int:
 
 
 def cmd_init(ctx: Context) -> int:
+    from inboxfollow.app.init import run_init
+
     return run_init(ctx.args, config_location(ctx.args.config, os.environ)[0], print)
 
 
