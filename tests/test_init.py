@@ -156,3 +156,34 @@ def test_questions_are_asked_with_the_preset_as_default() -> None:
 
 def parse(*flags: str) -> argparse.Namespace:
     return build_parser().parse_args(["init", *flags])
+
+
+@pytest.mark.parametrize(("provider", "address", "oauth_provider"), [
+    ("gmail", "dana.reyes@gmail.com", "google"),
+    ("microsoft", "dana.reyes@outlook.com", "microsoft"),
+])
+def test_own_oauth_client_writes_the_oauth_section_and_names_auth_login(
+    tmp_path: Path, provider: str, address: str, oauth_provider: str
+) -> None:
+    """Without a token helper: init writes [oauth] with the user's own client and says to
+    log in once; nothing asks the server before that login."""
+    config = tmp_path / "config.toml"
+    out = ok(run_cli("init", "--address", address, "--provider", provider, "--config",
+                     str(config), "--timezone", "Europe/Berlin", "--client-id",
+                     "1234-abcd.apps.example", "--client-secret-cmd", "pass show oauth/secret",
+                     "--yes", env=cli_env(), cwd=tmp_path))
+    assert "next: `inboxfollow auth login`" in out
+    data = tomllib.loads(assert_private_and_secret_free(config))
+    assert data["imap"]["auth"] == "oauth2" and "token_cmd" not in data["imap"]
+    assert data["oauth"] == {"provider": oauth_provider, "client_id": "1234-abcd.apps.example",
+                             "client_secret_cmd": "pass show oauth/secret"}
+    assert "found:" not in out  # the server is asked only after that login
+
+
+def test_oauth2_without_a_token_command_or_a_client_is_one_line_naming_both(
+    tmp_path: Path,
+) -> None:
+    done = run_cli("init", "--address", "me@gmail.com", "--provider", "gmail", "--config",
+                   str(tmp_path / "c.toml"), "--yes", env=cli_env(), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "--token-cmd" in done.stderr and "--client-id" in done.stderr

@@ -41,6 +41,8 @@ class Answers:
     password_env: str = ""
     password_cmd: str = ""
     token_cmd: str = ""
+    client_id: str = ""  # OAuth2 through `inboxfollow auth login`: the user's own client
+    client_secret_cmd: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,12 @@ def add_init_parser(sub: Any) -> None:
     init.add_argument("--password-cmd", metavar="CMD", help="a command that prints the password")
     init.add_argument("--token-cmd", metavar="CMD",
                       help="a command that prints an OAuth2 access token (oama, pizauth, ...)")
+    init.add_argument("--client-id", metavar="ID",
+                      help="instead of --token-cmd: the id of your own OAuth client, for "
+                      "`inboxfollow auth login` (README: \"OAuth2 without a helper\")")
+    init.add_argument("--client-secret-cmd", metavar="CMD",
+                      help="with --client-id: a command that prints the client's secret "
+                      "(Google wants one)")
     for flag, helptext in (("--host", "IMAP server (overrides the provider's)"),
                            ("--username", "login name (default: the address)"),
                            ("--ca-file", "extra CA bundle (PEM) for a private CA"),
@@ -97,6 +105,11 @@ def run_init(args: argparse.Namespace, path: Path, emit: Callable[[str], None],
          f"{answers.security}, {answers.auth})")
     emit(f"note: {answers.preset.note}")
     config = write_config(path, render(answers, None))
+    if answers.client_id and not answers.token_cmd:
+        emit(f"wrote {path} (mode 0600)")
+        emit("next: `inboxfollow auth login` (log in once with your OAuth client), then "
+             "`inboxfollow init --force ...` again or `inboxfollow check`")
+        return 0
     emit(f"wrote {path} (mode 0600); finding the folders on the server ...")
     found = find_folders(config)
     write_config(path, render(answers, found))
@@ -149,7 +162,7 @@ def gather(args: argparse.Namespace, ask: Ask | None, env: Mapping[str, str]) ->
 def _auth(args: argparse.Namespace, ask: Ask | None, preset: Preset) -> str:
     if args.auth:
         return str(args.auth)
-    if args.token_cmd:
+    if args.token_cmd or args.client_id:
         return "oauth2"
     if args.password_env or args.password_cmd:
         return "password"
@@ -162,13 +175,18 @@ def _auth(args: argparse.Namespace, ask: Ask | None, preset: Preset) -> str:
 def _login(answers: Answers, args: argparse.Namespace, value: Callable[..., str]) -> Answers:
     """Where the password or token comes from; never the password or token itself."""
     if answers.auth == "oauth2":
-        token_cmd = value(args.token_cmd, "Command that prints an OAuth2 access token "
-                          f"(e.g. oama access {answers.address})", "")
-        if not token_cmd:
-            raise ConfigError("auth oauth2 needs a command that prints an access token",
+        token_cmd = "" if args.client_id else value(
+            args.token_cmd, "Command that prints an OAuth2 access token (e.g. oama access "
+            f"{answers.address}; empty: your own OAuth client and `inboxfollow auth login`)", "")
+        client_id = "" if token_cmd else value(args.client_id, "Your OAuth client's id", "")
+        if not token_cmd and not client_id:
+            raise ConfigError("auth oauth2 needs a command that prints an access token, or "
+                              "your own OAuth client",
                               f'pass --token-cmd "oama access {answers.address}" (or pizauth, '
-                              "mutt_oauth2.py), or --auth password")
-        return replace(answers, token_cmd=token_cmd)
+                              "mutt_oauth2.py), or --client-id ID for `inboxfollow auth "
+                              "login`, or --auth password")
+        return replace(answers, token_cmd=token_cmd, client_id=client_id,
+                       client_secret_cmd=args.client_secret_cmd or "")
     if args.password_cmd or args.password_env:
         return replace(answers, password_cmd=args.password_cmd or "",
                        password_env="" if args.password_cmd else args.password_env)
@@ -268,9 +286,12 @@ def _imap_lines(a: Answers, found: Found | None) -> list[str]:
         f"username = {_q(a.username)}",
         f'auth = {_q(a.auth)}  # "password", or "oauth2": an access token from token_cmd',
     ]
-    if a.auth == "oauth2":
+    if a.auth == "oauth2" and a.token_cmd:
         lines.append(f"token_cmd = {_q(a.token_cmd)}  # prints a fresh access token; run "
                      "for every connection")
+    elif a.auth == "oauth2":
+        lines.append("# no token_cmd: tokens come from the grant `inboxfollow auth login` "
+                     "keeps ([oauth])")
     elif a.password_cmd:
         lines.append(f"password_cmd = {_q(a.password_cmd)}  # prints the password")
     else:
@@ -298,10 +319,32 @@ def _whence(folder: str) -> str:
     return "found on the server by init" if folder else "not found: name the folder here"
 
 
+OAUTH_PROVIDERS = {"gmail": "google", "microsoft": "microsoft"}
+
+
+def _oauth_lines(a: Answers) -> list[str]:
+    if not a.client_id:
+        return []
+    provider = OAUTH_PROVIDERS.get(a.preset.key, "custom")
+    lines = [
+        "# Your own OAuth client (README: \"OAuth2 without a helper\"); `inboxfollow auth",
+        "# login` logs in once and keeps the refresh token beside the store (mode 0600).",
+        "[oauth]",
+        f"provider = {_q(provider)}",
+        f"client_id = {_q(a.client_id)}",
+    ]
+    if a.client_secret_cmd:
+        lines.append(f"client_secret_cmd = {_q(a.client_secret_cmd)}  # prints the secret")
+    if provider == "custom":
+        lines += ['authorize_url = ""  # your provider\'s endpoints', 'token_url = ""',
+                  'device_url = ""', "scopes = []"]
+    return [*lines, ""]
+
+
 def _rest_lines(a: Answers) -> list[str]:
     local, _, domain = a.address.partition("@")
     smtp = a.preset.smtp_host or f"smtp.{domain}"
-    return [
+    return [*_oauth_lines(a),
         "# The capture mailbox is off until you set it: the address you BCC on quotes",
         "# (a +tag address works too). Without a username of its own, the BCC copies are",
         "# found in your INBOX.",
