@@ -198,7 +198,7 @@ def run_all(server: Server, directory: Path) -> dict[str, Any]:
 
 def _message_ids(server: Server, folder: str) -> list[str]:
     with server.mailbox() as box:
-        return list(box.message_ids_with_header(folder, "X-Inboxfollow-Loop"))
+        return list(box.message_ids_with_header(folder, "Message-ID"))
 
 
 def test_the_same_mailbox_gives_the_same_contacts_loops_and_drafts(
