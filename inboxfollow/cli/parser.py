@@ -32,7 +32,8 @@ class _Version(argparse.Action):
                  values: Any, option_string: str | None = None) -> None:
         import inboxfollow
 
-        parser.exit(message=f"inboxfollow {inboxfollow.__version__}\n")
+        print(f"inboxfollow {inboxfollow.__version__}")
+        parser.exit()
 
 
 def _none(parser: argparse.ArgumentParser) -> None:
