@@ -151,3 +151,19 @@ def test_demo_sh_says_the_venv_script(tmp_path: Path) -> None:
                           timeout=60, check=False)
     tries = [line for line in done.stdout.splitlines() if line.startswith("Try:")]
     assert tries and tries[0].startswith(f"Try: {script} --config "), done.stdout + done.stderr
+
+
+def test_run_once_tells_cron_when_a_job_failed(tmp_path: Path) -> None:
+    """A failed job is exit 1 and a line on stderr; a damaged store too, with nothing lost."""
+    import shutil
+
+    config = synced_sample(tmp_path / "run")
+    shutil.rmtree(tmp_path / "run" / "mail")  # the mailbox is gone: sync fails
+    done = run_cli("run", "--once", config=config, now=NOW)
+    assert done.returncode == 1, done.stderr
+    assert "inboxfollow: error: sync:" in done.stderr
+    store = tmp_path / "run" / "state" / "inboxfollow.json"
+    store.write_bytes(b"\x00\xff garbage")
+    done = run_cli("run", "--once", config=config, now=NOW)
+    assert done.returncode == 1 and "damaged" in done.stderr, done.stderr
+    assert store.read_bytes() == b"\x00\xff garbage"

@@ -268,3 +268,65 @@ def test_the_quick_date_reader_agrees_with_mail_parser(raw: str) -> None:
     parsed = parse_message(FetchedMessage(Location("owner", "INBOX", 1, 1), raw_message, (),
                                           None, len(raw_message)))
     assert parsed.date == (slow if slow is not None else _stdlib_date(raw))
+
+
+# ---- no process-wide logger change; no private writes; 8-bit subjects ---------------------
+def test_parse_changes_no_logger_for_the_process(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    helpers = logging.getLogger("mailparser.utils")
+    assert logging.getLogger("mailparser").level == logging.NOTSET
+    caplog.set_level(logging.DEBUG)
+    raw = b"From: a@b.example\r\nSubject: =?utf-8?b?a?=\r\n\r\n"  # mail-parser logs an ERROR
+    parse_message(fetched(raw))
+    assert not [r for r in caplog.records if r.name.startswith("mailparser")]
+    assert helpers.filters == []  # gone after the call
+    helpers.error("someone else's mail-parser message")
+    assert [r.message for r in caplog.records if r.name == "mailparser.utils"] == [
+        "someone else's mail-parser message"]
+
+
+def test_the_fast_header_block_equals_the_stdlib_parse() -> None:
+    import email.parser
+
+    from inboxfollow.mail.parse import _plain_header_block
+
+    message = _plain_header_block(HEAD)
+    assert message is not None
+    stdlib = email.parser.BytesHeaderParser().parsebytes(HEAD)
+    assert message.items() == stdlib.items()
+
+
+@pytest.mark.parametrize(("raw_subject", "subject"), [
+    (b"Gr\xc3\xbc\xc3\x9fe aus K\xc3\xb6ln", "Grüße aus Köln"),  # UTF-8
+    (b"Gr\xfc\xdfe aus K\xf6ln \x80 5", "Grüße aus Köln € 5"),  # cp1252
+    (b"Gr\xc3\xbc\xc3\x9fe =?utf-8?q?K=C3=B6ln?= =?utf-8?q?_und_Bonn?=", "Grüße Köln und Bonn"),
+    (b"Gr\xfc\xdfe =?iso-8859-1?q?=E9t=E9?=", "Grüße été"),
+    (b"=?utf-8?q?Angebot_f=C3=BCr?= Dach", "Angebot für Dach"),
+])
+@pytest.mark.parametrize("has_text", [False, True])
+def test_8bit_subjects_are_read_without_mojibake(
+    raw_subject: bytes, subject: str, has_text: bool
+) -> None:
+    raw = b"From: a@b.example\r\nSubject: " + raw_subject + b"\r\n\r\nHi\r\n"
+    assert parse_message(fetched(raw, has_text)).subject == subject
+
+
+def test_a_huge_header_is_cut_and_stays_quick() -> None:
+    import time
+
+    from inboxfollow.mail.headers import MAX_HEADER_CHARS
+    from inboxfollow.model import Owner
+    from inboxfollow.rules.automatic import classify
+
+    words = b"\r\n ".join([b"=?utf-8?q?Angebot_f=C3=BCr_das_Dach?="] * 6000)
+    to = b", ".join(b'"Name (%d), x" <p%d@x.example>' % (i, i) for i in range(6000))
+    raw = b"From: a@b.example\r\nTo: " + to + b"\r\nSubject: " + words + b"\r\n\r\nHi\r\n"
+    started = time.perf_counter()
+    parsed = parse_message(fetched(raw, True))
+    classify(parsed, Owner("Me", frozenset({"me@y.example"})))
+    assert time.perf_counter() - started < 1.0
+    assert len(parsed.subject) <= MAX_HEADER_CHARS
+    assert parsed.subject.startswith("Angebot für das Dach")
+    assert f"subject header cut to {MAX_HEADER_CHARS} characters" in parsed.defects
+    assert len(parsed.to) > 10  # still a mass mailing

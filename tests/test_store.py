@@ -129,7 +129,7 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
     path = tmp_path / "s.json"
     path.write_text(json.dumps(V1_STORE))
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == SCHEMA_VERSION == 3
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 4
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "headers"}
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
@@ -137,7 +137,7 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
         assert store.replaceable("<ooo@acme.example>")
         store.commit()
     data = json.loads(path.read_text())
-    assert data["meta"]["1"]["schema_version"] == 3
+    assert data["meta"]["1"]["schema_version"] == 4
     messages = json.loads(messages_path(path).read_text())["messages"]
     assert all(doc["evidence"] == "headers" for doc in messages.values())
     with open_store(path, readonly=True) as store:  # and opens as it is from then on
@@ -201,7 +201,7 @@ def test_a_store_written_by_version_2_opens_and_splits(tmp_path: Path) -> None:
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
         store.commit()
     data = json.loads(path.read_text())
-    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 3
+    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 4
     with open_store(path) as store:
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "wording"}
@@ -268,3 +268,36 @@ def test_a_writer_waits_for_the_lock(tmp_path: Path, capfd: pytest.CaptureFixtur
         assert [o["target"] for o in store.overrides()] == ["ann@acme.example"]
     lock = path.with_name(path.name + ".lock")
     assert oct(lock.stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_store_written_by_version_3_rekeys_messages_without_a_message_id(
+    tmp_path: Path,
+) -> None:
+    """Version 3 keyed a message without a Message-ID without its text: such records are
+    dropped and their folder read again from the first of them; the others stay."""
+    path = tmp_path / "s.json"
+    v3 = json.loads(json.dumps(V1_STORE))
+    v3["meta"]["1"]["schema_version"] = 3
+    for doc in v3["messages"].values():
+        doc["evidence"] = "headers"
+    v3["messages"]["3"] = dict(v3["messages"]["2"], key="sha1:0123", message_id="",
+                               locations=[["owner", "INBOX", 7, 5], ["owner", "Sent", 7, 1]])
+    v3["checkpoints"]["1"]["last_uid"] = 9
+    v3["checkpoints"]["2"] = {"mailbox": "owner", "folder": "Sent", "uidvalidity": 7,
+                              "last_uid": 3}
+    v3["checkpoints"]["3"] = {"mailbox": "owner", "folder": "Archive", "uidvalidity": 7,
+                              "last_uid": 8}
+    messages = {"generation": 1, "messages": v3.pop("messages")}
+    v3["_split"] = {"file": messages_path(path).name, "generation": 1, "count": 3}
+    path.write_text(json.dumps(v3))
+    messages_path(path).write_text(json.dumps(messages))
+    with open_store(path) as store:
+        assert store.get_meta("schema_version") == 4
+        assert sorted(r["key"] for r in store.all_messages()) == [
+            "<ooo@acme.example>", "<q@shop.example>"]
+        assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 4)
+        assert store.checkpoint("owner", "Sent") == Checkpoint("owner", "Sent", 7, 0)
+        assert store.checkpoint("owner", "Archive") == Checkpoint("owner", "Archive", 7, 8)
+        store.commit()
+    with open_store(path, readonly=True) as store:
+        assert len(store.all_messages()) == 2

@@ -41,7 +41,8 @@ LOG = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 # A job gets the open store, the time and a stop flag; it returns one line for the log.
 JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
-RETRY_AFTER = timedelta(minutes=5)  # a failed job is tried again after this long
+RETRY_AFTER = timedelta(minutes=5)  # a failed job is tried again after this long, or
+SLACK = timedelta(minutes=1)  # after the poll interval and this, when that is sooner
 # Starts watching in the background: calls the first argument when the job should run
 # now, ends when the event is set; returns the threads it started.
 Watch = Callable[[Callable[[], None], threading.Event], list[threading.Thread]]
@@ -66,6 +67,20 @@ class Job:
         return interval_due(last_run, now, self.every_minutes)
 
 
+@dataclass(frozen=True)
+class Failure:
+    """A job that failed in a cycle (or "cycle" when the store could not be used)."""
+
+    job: str
+    error: str
+    exit_code: int  # 1 runtime (server, store, a bug), 2 config
+
+
+def _failure(job: str, err: Exception) -> Failure:
+    code = err.exit_code if isinstance(err, InboxfollowError) else 1
+    return Failure(job, str(err) or type(err).__name__, code)
+
+
 def _save(store: Store, runs: dict[str, str], record: bool) -> None:
     """Commit; the runs go into the store when `record` says so or when it is written anyway."""
     if record or store.dirty:
@@ -85,6 +100,20 @@ class Daemon:
     wake_event: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _prepared: set[str] = field(default_factory=set)  # jobs prepared for this cycle
+    failures: list[Failure] = field(default_factory=list)  # in the last cycle
+    failure_count: int = 0  # since the daemon started
+
+    @property
+    def exit_code(self) -> int:
+        """Of the last cycle, for `run --once`: 0, or 2 when a failure was the config's,
+        else 1."""
+        return max((f.exit_code for f in self.failures), default=0)
+
+    @property
+    def retry_after(self) -> timedelta:
+        """The backoff after a failure: never over the poll interval by more than SLACK."""
+        polls = [timedelta(minutes=j.every_minutes) for j in self.jobs if j.every_minutes > 0]
+        return min([RETRY_AFTER, *(p + SLACK for p in polls)])
 
     def stopping(self) -> bool:
         return self.stop_event.is_set()
@@ -115,6 +144,7 @@ class Daemon:
     def run_due(self) -> list[str]:
         """Run every job that is due now; one INFO line for the cycle."""
         now = self.clock()
+        self.failures = []
         woken = self._take_woken()
         if self._nothing_due(now, woken):
             return []
@@ -127,10 +157,11 @@ class Daemon:
                     lines += self._run_jobs(store, now, woken, pending)
                 if pending:  # the next job prepares without the lock, then takes it
                     self._prepare(pending[0], now)
-        except InboxfollowError as err:  # e.g. the store is busy: try again next tick
-            with self._lock:
+        except Exception as err:  # noqa: BLE001 - e.g. the store is busy or damaged: the
+            with self._lock:  # daemon lives on and tries again next tick
                 self.woken |= woken
-            LOG.error("cycle skipped: %s", err)
+            self._count(_failure("cycle", err))
+            LOG.error("cycle skipped: %s", err, exc_info=not isinstance(err, InboxfollowError))
             return [*lines, f"cycle skipped: {err}"]
         level = logging.INFO if lines else logging.DEBUG
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
@@ -168,6 +199,7 @@ class Daemon:
                 lines.append(f"{job.name}: {line}")
             else:
                 missed |= woken & {job.name}
+                lines.append(f"{job.name}: failed: {self.failures[-1].error}")
             changed = store.revision != revision
             _save(store, runs, line is not None and (job.slot is not None or changed))
         _save(store, runs, False)
@@ -196,20 +228,26 @@ class Daemon:
 
     def _backing_off(self, job: Job, now: datetime) -> bool:
         failed = self.failed_at.get(job.name)
-        return failed is not None and now - failed < RETRY_AFTER
+        return failed is not None and now - failed < self.retry_after
 
     def _guarded(self, job: Job, store: Store, now: datetime) -> str | None:
         try:
             line = job.run(store, now, self.stopping)
         except InboxfollowError as err:
             LOG.error("%s failed: %s", job.name, err)
-        except Exception:  # a bug in one job must not stop the others
+            self._count(_failure(job.name, err))
+        except Exception as err:  # a bug in one job must not stop the others
             LOG.exception("%s failed", job.name)
+            self._count(_failure(job.name, err))
         else:
             self.failed_at.pop(job.name, None)
             return line
         self.failed_at[job.name] = now
         return None
+
+    def _count(self, failure: Failure) -> None:
+        self.failures.append(failure)
+        self.failure_count += 1
 
     def run_forever(self, tick_seconds: int = 60,
                     on_cycle: Callable[[list[str]], None] | None = None) -> None:

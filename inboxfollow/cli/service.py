@@ -4,6 +4,7 @@ init and demo. Each takes the Context and returns the exit code."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -38,11 +39,13 @@ def cmd_run(ctx: Context) -> int:
         open_store=StoreKeeper(config.store_path).use,
         clock=clock,
     )
-    if ctx.args.once:
+    if ctx.args.once:  # for cron: the exit code says whether every job went well
         lines = daemon.run_due()
         if not ctx.args.quiet:
             print("; ".join(lines) if lines else "nothing due")
-        return 0
+        for failure in daemon.failures:
+            print(f"inboxfollow: error: {failure.job}: {failure.error}", file=sys.stderr)
+        return daemon.exit_code
     daemon.install_signal_handlers()
     daemon.run_forever(ctx.args.tick, on_cycle=None if ctx.args.quiet else cycle_printer(clock))
     return 0

@@ -20,6 +20,9 @@ from inboxfollow.model import Address
 _ID_RE = re.compile(r"<([^<>]*)>")
 SPACE_RE = re.compile(r"\s+")
 _FOLD_RE = re.compile(r"\r\n|\r|\n")
+# A header value longer than this is cut before it is decoded (a 200 KB Subject took
+# over a second to decode and classify; real ones are well under 1,000 characters).
+MAX_HEADER_CHARS = 16_384
 
 
 def raw_header(message: Message, name: str) -> str | None:
@@ -70,6 +73,9 @@ def decoded_headers(message: Message, defects: list[str], helpers: bool) -> dict
         if name in headers and name != "received":
             continue
         raw = str(value)
+        if len(raw) > MAX_HEADER_CHARS:  # no real header is this long: a bounded cost
+            raw = raw[:MAX_HEADER_CHARS]
+            defects.append(f"{name} header cut to {MAX_HEADER_CHARS} characters")
         if not raw.isascii():
             defects.append("8-bit header")
         value_text = decode_words(text_of(raw), helpers)
@@ -83,22 +89,42 @@ def decode_words(value: str, helpers: bool = True) -> str:
     value = _FOLD_RE.sub("", value)
     if "=?" not in value:
         return value.strip()
+    if not value.isascii():  # raw 8-bit text beside encoded words: both helpers below
+        return _decode_each_word(value).strip()  # would drop or garble the 8-bit part
     if helpers:
         return str(decode_header_part(value))
     return _decode_words_stdlib(value)
 
 
-def _decode_words_stdlib(value: str) -> str:
+_WORD_RE = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+
+
+def _decode_each_word(value: str) -> str:
+    """Decode each encoded word where it stands, the text around it kept as it is; the
+    space between two adjacent encoded words goes (RFC 2047, 6.2)."""
+    pieces: list[str] = []
+    last, after_word = 0, False
+    for match in _WORD_RE.finditer(value):
+        between = value[last:match.start()]
+        if not (after_word and between.isspace()):
+            pieces.append(between)
+        pieces.append(_decode_words_stdlib(match.group(0), strip=False))
+        last, after_word = match.end(), True
+    pieces.append(value[last:])
+    return "".join(pieces)
+
+
+def _decode_words_stdlib(value: str, strip: bool = True) -> str:
     from email.header import decode_header
 
     try:
         chunks = decode_header(value)
     except Exception:  # noqa: BLE001 - broken encoded words stay as written
-        return value.strip()
+        return value.strip() if strip else value
     text = []
     for data, charset in chunks:
         text.append(data if isinstance(data, str) else _decode_bytes(data, charset))
-    return "".join(text).strip()
+    return "".join(text).strip() if strip else "".join(text)
 
 
 def _decode_bytes(data: bytes, charset: str | None) -> str:
@@ -128,7 +154,8 @@ def addresses(message: Message, name: str, helpers: bool) -> tuple[Address, ...]
         return ()
     raw = _FOLD_RE.sub("", raw)
     pairs = _simple_addresses(raw)
-    if pairs is None:
+    if pairs is None:  # the careful scanners cost far more a character: a bounded length
+        raw = raw[:MAX_HEADER_CHARS]
         pairs = get_addresses(raw, decode_names=True) if helpers else []
     if not any(addr for _, addr in pairs):
         pairs = email.utils.getaddresses([raw])

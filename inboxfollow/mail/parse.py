@@ -17,6 +17,9 @@ import email.parser
 import email.utils
 import logging
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from email import errors
 from email.message import Message
@@ -35,16 +38,39 @@ from inboxfollow.model import FetchedMessage, ParsedMessage
 
 LOG = logging.getLogger(__name__)
 
-# mail-parser logs "Email content ... not handled" and similar at WARNING or
-# ERROR for ordinary mail; the defects carry what matters.
-logging.getLogger("mailparser").setLevel(logging.CRITICAL)
+# mail-parser's helpers log "Failed decoding header part" and the like at ERROR for
+# ordinary mail; the defects carry what matters. Silenced during our calls only.
+_MAILPARSER_LOG = logging.getLogger("mailparser.utils")
 
+
+class _ThisThread(logging.Filter):
+    """Drops the records made on the thread that created it (while it is installed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextmanager
+def _quiet_mailparser() -> Iterator[None]:
+    """mail-parser's helpers say nothing during the block, on this thread only: nothing
+    changes for the rest of the process or after the block."""
+    quiet = _ThisThread()
+    _MAILPARSER_LOG.addFilter(quiet)
+    try:
+        yield
+    finally:
+        _MAILPARSER_LOG.removeFilter(quiet)
 
 
 def parse_message(fetched: FetchedMessage) -> ParsedMessage:
     """Parse one fetched message; never raises."""
     try:
-        return _parse(fetched, mailparser_helpers=True)
+        with _quiet_mailparser():
+            return _parse(fetched, mailparser_helpers=True)
     except Exception as err:  # noqa: BLE001 - one bad message must not stop a sync
         LOG.debug("mail-parser path failed: %r", err)
         first = f"mail-parser failed ({type(err).__name__})"
@@ -173,8 +199,10 @@ def _plain_header_block(raw: bytes) -> Message | None:
     message = Message()
     if rest:
         message.set_payload(rest)  # stray blank lines, as the stdlib parser keeps them
-    # what compat32's header_source_parse stores: the value, its folds kept, ends stripped
-    message._headers = [(name, value.rstrip("\r\n")) for name, value in fields]  # type: ignore[attr-defined]
+    # what compat32's header_source_parse stores: the value, its folds kept, ends stripped;
+    # compat32's header_store_parse (under `message[name] = value`) keeps it as it is
+    for name, value in fields:
+        message[name] = value.rstrip("\r\n")
     return message
 
 

@@ -115,6 +115,9 @@ class _Kind(NamedTuple):
 _NOTHING = _Kind.of("nothing", r"(?!)")
 
 
+MASS_MAILING = 10  # [quotes].mass_mailing: a quote goes to a few people, not to a list
+
+
 @dataclass(frozen=True)
 class QuoteRules:
     words: LazyPattern
@@ -122,6 +125,7 @@ class QuoteRules:
     billing: tuple[_Kind, ...] = ()  # the kinds of billing mail, the more specific first
     proforma: _Kind = _NOTHING  # a pro-forma invoice: "Proforma-Rechnung", "facture pro forma"
     any_bill: LazyPattern = _NOTHING.words  # any billing or pro-forma word: worth a look
+    mass_mailing: int = MASS_MAILING  # more recipients than this: a mass mailing, no quote
 
     @classmethod
     def build(
@@ -130,6 +134,7 @@ class QuoteRules:
         price_words: Sequence[str] = DEFAULT_PRICE_WORDS,
         *,
         billing: Mapping[str, Sequence[str]] = BILLING_WORDS,
+        mass_mailing: int = MASS_MAILING,
     ) -> QuoteRules:
         """Rules from word lists; `billing` maps a kind (see BILLING_NAMES) to its words."""
         if unknown := sorted(set(billing) - set(BILLING_NAMES)):
@@ -138,7 +143,7 @@ class QuoteRules:
         proforma = _Kind.of("proforma", _proforma_invoice(billing.get("invoice", ())))
         every = [w for k in billing.values() for w in k] + list(PROFORMA_WORDS)
         return cls(_word_pattern(words), _word_pattern(price_words), kinds, proforma,
-                   _word_pattern(every))
+                   _word_pattern(every), mass_mailing)
 
 
 def _proforma_invoice(invoice_words: Sequence[str]) -> str:
@@ -254,6 +259,12 @@ def _priced_text(text: _Field, rules: QuoteRules) -> QuoteDecision:
 
 def decide_quote(record: dict[str, Any], rules: QuoteRules = DEFAULT_RULES) -> QuoteDecision:
     """Whether an outbound human message record is a quote, and why."""
+    recipients = {a[1].lower() for a in [*record.get("to", []), *record.get("cc", [])]
+                  if a and len(a) > 1 and a[1]}
+    if len(recipients) > rules.mass_mailing:
+        return QuoteDecision(False, f"sent to {len(recipients)} recipients, more than "
+                             f"{rules.mass_mailing} ([quotes].mass_mailing): a mass mailing, "
+                             "not a quote")
     fields = _fields(record)
     if bill := _billing(fields, rules):
         reason = f"{bill.field.name} says {bill.said}: {BILLING_NAMES[bill.kind]}, not a quote"

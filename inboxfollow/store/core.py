@@ -24,11 +24,14 @@ from inboxfollow.errors import StoreError
 from inboxfollow.model import Checkpoint, Location
 from inboxfollow.store.files import SplitStorage, Stamp, file_stamp
 from inboxfollow.store.lock import WAIT, lock
+from inboxfollow.store.set_aside import merge_set_aside
+from inboxfollow.store.shape import check_schema_version
 
 LOG = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: records say what their kind rests on ("evidence"); 3: messages
-# in a file of their own (files.py)
+SCHEMA_VERSION = 4  # 2: records say what their kind rests on ("evidence"); 3: messages
+# in a file of their own (files.py); 4: messages without a Message-ID keyed by a digest
+# that includes To and the start of the text (mail/record.message_key)
 HUMAN = "human"  # the kind of a stored record that is a person's mail
 
 
@@ -82,7 +85,8 @@ class Store:
         return str(self.path.resolve()), stamp
 
     def _check_schema(self) -> None:
-        version = self.get_meta("schema_version")
+        version = check_schema_version(self.get_meta("schema_version"), self.path,
+                                       self._storage.advice)
         if version is None:
             self.set_meta("schema_version", SCHEMA_VERSION)
         elif version < SCHEMA_VERSION:
@@ -194,8 +198,10 @@ class Store:
             self.messages.update(prune, doc_ids=ids)
 
     def record_set_aside(self, entries: list[dict[str, Any]]) -> None:
+        """Add entries; one already there for the same message (a resync found it again
+        under a new UIDVALIDITY) is updated in place: the list never grows by a resync."""
         if entries:
-            self.set_aside.insert_multiple(entries)
+            merge_set_aside(self.set_aside, entries)
 
     # ---- the owner's commands ------------------------------------------
     def add_override(self, action: str, target: str, at: str) -> None:
@@ -238,8 +244,32 @@ def _v2_to_v3(store: Store) -> None:
     commit (files.SplitStorage)."""
 
 
+def _v3_to_v4(store: Store) -> None:
+    """Version 3 keyed a message without a Message-ID by From, Date, Subject and every
+    recipient only, so distinct messages could share a record. Their new key needs the
+    text, which a record does not keep: such records are dropped, and each folder that
+    held one is read again from the first of them (its checkpoint is set back), so the
+    next sync records them under their new keys. Messages with a Message-ID that it
+    meets again are found stored, as on any resync."""
+    rewind: dict[tuple[str, str, int], int] = {}
+    old = [doc for doc in store.messages.all() if not doc.get("message_id")]
+    for doc in old:
+        for mailbox, folder, validity, uid in doc["locations"]:
+            where = (mailbox, folder, validity)
+            rewind[where] = min(uid - 1, rewind.get(where, uid - 1))
+    if old:
+        store.messages.remove(doc_ids=[doc.doc_id for doc in old])
+    for (mailbox, folder, validity), last_uid in rewind.items():
+        cp = store.checkpoint(mailbox, folder)
+        if cp is not None and cp.uidvalidity == validity and cp.last_uid > last_uid:
+            store.set_checkpoint(Checkpoint(mailbox, folder, cp.uidvalidity, max(0, last_uid)))
+    if old:
+        LOG.info("%d message(s) without a Message-ID are read again to be keyed anew",
+                 len(old))
+
+
 # _UPGRADES[n - 1] turns a version n store into version n + 1.
-_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3]
+_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
 
 
 def _add_locations(known: dict[str, list[Location]]) -> Callable[[MutableMapping[str, Any]], None]:
@@ -267,7 +297,10 @@ def open_store(path: Path, readonly: bool = False, wait: float = WAIT) -> Iterat
 def _load(path: Path, readonly: bool = False) -> Store:
     """A Store over the file at `path` (the caller holds the lock when it will write)."""
     storage = SplitStorage(str(path), readonly)
-    return Store(TinyDB(storage=lambda: storage), storage)
+    try:
+        return Store(TinyDB(storage=lambda: storage), storage)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:  # a shape shape.py
+        raise StoreError(f"store {path} is damaged: {err!r}", storage.advice) from err  # missed
 
 
 class StoreKeeper:

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -32,15 +33,12 @@ from typing import Any
 from tinydb.storages import Storage
 
 from inboxfollow.errors import StoreError
+from inboxfollow.store.shape import backup_path, check_table, check_tables, restore_advice
 
 LOG = logging.getLogger(__name__)
 
 MESSAGES = "messages"  # the one large table
 SPLIT = "_split"  # in the store file: where the messages are (not a table)
-_RESTORE = (
-    "it is only ever replaced whole, so something else wrote it; restore a backup "
-    "or move it away to start afresh"
-)
 
 
 def messages_path(path: Path) -> Path:
@@ -79,13 +77,18 @@ class SplitStorage(Storage):
         self.path = Path(path)
         self.messages_path = messages_path(self.path)
         self.readonly = readonly
+        self.advice = restore_advice(self.path, self.messages_path)
         before = file_stamp(self.path)
-        main = load_json(self.path)
+        main = load_json(self.path, self.advice)
         # The file as read, while nothing changed it since (see Store.content_token).
         self.stamp = before if before == file_stamp(self.path) else None
         self.exists = main is not None
         main = main or {}
         self._split: dict[str, Any] = main.pop(SPLIT, None) or {}
+        if not isinstance(self._split, dict) or not _is_count(self._split.get("generation", 0)):
+            raise StoreError(f"store {self.path} is damaged: {SPLIT!r} is not what it wrote",
+                             self.advice)
+        check_tables(main, self.path, self.advice)
         self.inline = MESSAGES in main  # a store written before the split
         self._tables = Tables(main, self)
         self.dirty = False
@@ -105,24 +108,25 @@ class SplitStorage(Storage):
     def load_messages(self) -> dict[str, Any]:
         if not self._split:
             return {}
-        data = load_json(self.messages_path)
+        data = load_json(self.messages_path, self.advice)
         if data is None:
             raise StoreError(
                 f"store {self.path} keeps its messages in {self.messages_path.name}, "
                 "which is missing",
-                "put the file back beside the store (from a backup), or move the store "
-                "away to start afresh",
+                self.advice,
             )
         generation = data.get("generation", -1)
-        if generation < self._split.get("generation", 0) or not isinstance(
-            data.get(MESSAGES), dict
-        ):
+        if not _is_count(generation) or not isinstance(data.get(MESSAGES), dict):
+            raise StoreError(f"store {self.path}: {self.messages_path.name} is damaged "
+                             "(no generation and messages table)", self.advice)
+        if generation < self._split.get("generation", 0):
             raise StoreError(
                 f"store {self.path}: {self.messages_path.name} is older than the store "
                 f"file (generation {generation}, expected {self._split.get('generation')})",
-                _RESTORE,
+                self.advice,
             )
         table: dict[str, Any] = data[MESSAGES]
+        check_table(MESSAGES, table, self.messages_path, self.advice)
         return table
 
     def flush(self) -> None:
@@ -131,6 +135,8 @@ class SplitStorage(Storage):
         if self.readonly:
             raise StoreError(f"store {self.path} was opened read-only")
         tables = self._tables
+        keep_backup(self.messages_path)  # first, as it is written first (see backups)
+        keep_backup(self.path)
         if self.inline or MESSAGES in tables.changed:
             generation = self._split.get("generation", 0) + 1
             table = tables[MESSAGES]
@@ -162,24 +168,54 @@ def file_stamp(path: Path) -> Stamp | None:
     return st.st_ino, st.st_mtime_ns, st.st_size
 
 
-def load_json(path: Path) -> dict[str, Any] | None:
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def load_json(path: Path, advice: str) -> dict[str, Any] | None:
+    """The object the file holds (None when there is no file); anything else is a
+    StoreError that says what is wrong, with `advice`."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except UnicodeDecodeError as err:
-        raise StoreError(f"store {path} is not text (byte {err.start})", _RESTORE) from err
+        raise StoreError(f"store {path} is damaged: not UTF-8 text (byte {err.start})",
+                         advice) from err
     except OSError as err:
-        raise StoreError(f"store {path} cannot be read: {err.strerror}") from err
+        raise StoreError(f"store {path} cannot be read: {err.strerror}",
+                         "check the file's owner and permissions") from err
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as err:
-        raise StoreError(
-            f"store {path} is not valid JSON ({err.msg} at line {err.lineno})", _RESTORE
-        ) from err
+    except (json.JSONDecodeError, RecursionError) as err:
+        where = (f" ({err.msg} at line {err.lineno})"
+                 if isinstance(err, json.JSONDecodeError) else " (nested too deep)")
+        raise StoreError(f"store {path} is damaged: not valid JSON{where}", advice) from err
     if not isinstance(data, dict):
-        raise StoreError(f"store {path} does not hold a TinyDB database", _RESTORE)
+        raise StoreError(f"store {path} is damaged: it holds no object of tables", advice)
     return data
+
+
+def keep_backup(path: Path) -> None:
+    """Keep the file as it is now as `<name>.bak` (mode 0600), replacing the older one.
+
+    A hard link, so no byte is copied: the write that follows replaces the file's name,
+    and the old version lives on under the backup's name only. Both files are linked
+    before either is written, messages first, so the two backups always pair up (the
+    messages backup is never older than the store backup expects). Only a store that
+    loaded is ever written, so the backups are a state that was good.
+    """
+    backup = backup_path(path)
+    temp = backup.with_name(f".{backup.name}.link")
+    try:
+        temp.unlink(missing_ok=True)
+        os.link(path, temp)
+    except FileNotFoundError:
+        return
+    except OSError:  # a file system without hard links: copy it
+        shutil.copyfile(path, temp)
+    os.chmod(temp, 0o600)
+    os.replace(temp, backup)
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -212,7 +248,7 @@ def _messages_pieces(generation: int, table: dict[str, Any]) -> Iterator[str]:
 
 
 def replace_atomically(path: Path, pieces: Iterable[str]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the state folder
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as handle:
@@ -236,7 +272,7 @@ def remove_leftover_temp_files(path: Path) -> None:
     lock, so no living writer owns one): only the names `replace_atomically` makes
     (mkstemp's: the prefix, eight of [a-z0-9_], the suffix), never a link."""
     names = "|".join(re.escape(p.name) for p in (path, messages_path(path)))
-    own = re.compile(rf"\.(?:{names})\.[a-z0-9_]{{8}}\.tmp")
+    own = re.compile(rf"\.(?:{names})\.(?:[a-z0-9_]{{8}}\.tmp|bak\.link)")
     try:
         for temp in [p for p in path.parent.iterdir() if own.fullmatch(p.name)]:
             if temp.is_file() and not temp.is_symlink():

@@ -31,8 +31,9 @@ _POLL = 0.05
 def lock(path: Path, wait: float = WAIT) -> Iterator[None]:
     lock_path = path.with_name(path.name + ".lock")
     try:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.fchmod(fd, 0o600)  # also a lock file an older version left readable by all
         handle = os.fdopen(fd, "r+")
     except OSError as err:
         raise StoreError(f"store folder {lock_path.parent} cannot be used: {err.strerror}") from err
