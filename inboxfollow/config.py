@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from inboxfollow.config_schema import (
     SCHEMA,
     check_schema,
+    folder_patterns,
     port_of,
     positive,
     time_of_day,
@@ -31,12 +32,13 @@ from inboxfollow.config_schema import (
 from inboxfollow.credentials import GrantLookup, Secret, TokenCmd, login_of
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import Owner
-from inboxfollow.oauth.grants import grants_of
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, DEFAULT_QUOTE_CADENCE, Cadence, Calendar
+from inboxfollow.rules.capture_trust import CaptureOwner
 from inboxfollow.rules.quotes import (
     DEFAULT_PRICE_WORDS,
     DEFAULT_QUOTE_WORDS,
     DEFAULT_RULES,
+    MASS_MAILING,
     QuoteRules,
 )
 
@@ -94,6 +96,8 @@ class CaptureConfig:
     secret: Secret | TokenCmd | None
     folders_include: tuple[str, ...] = ()  # the capture mailbox's own; it needs no Sent or Drafts
     folders_exclude: tuple[str, ...] = ()
+    trusted_authserv_ids: tuple[str, ...] = ()  # rules.capture_trust, rule (b)
+    plus_delimiter: str = "+"
 
 
 @dataclass(frozen=True)
@@ -146,9 +150,13 @@ class Config:
     @property
     def owner(self) -> Owner:
         """The owner as the rules see them: name, addresses, capture address, team domains."""
-        capture = self.capture.address if self.capture else ""
-        return Owner(self.owner_name, frozenset(self.owner_addresses), capture,
-                     frozenset(self.team_domains))
+        if self.capture is None:
+            return Owner(self.owner_name, frozenset(self.owner_addresses), "",
+                         frozenset(self.team_domains))
+        return CaptureOwner(self.owner_name, frozenset(self.owner_addresses),
+                            self.capture.address, frozenset(self.team_domains),
+                            self.capture.trusted_authserv_ids, self.capture.plus_delimiter,
+                            self.calendar)
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -180,8 +188,12 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
     addresses = tuple(a.strip().lower() for a in owner["addresses"])
     if not addresses or not all("@" in a for a in addresses):
         raise ConfigError("[owner].addresses must list at least one email address")
-    base, oauth = path.parent, grants_of(sections.get("oauth"), store_path.parent)
-    grants = oauth.source if oauth else None  # the stored grant of `inboxfollow auth login`
+    base, grants = path.parent, None
+    if "oauth" in sections:  # the stored grant of `inboxfollow auth login` (urllib: only then)
+        from inboxfollow.oauth.grants import grants_of
+
+        oauth = grants_of(sections["oauth"], store_path.parent)
+        grants = oauth.source if oauth else None
     imap = _imap(base, sections["imap"], grants) if "imap" in sections else None
     maildir = _maildir(base, sections["maildir"]) if "maildir" in sections else None
     if imap and maildir:
@@ -214,7 +226,9 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
 def _quote_rules(body: dict[str, Any]) -> QuoteRules:
     words = body.get("words") or DEFAULT_QUOTE_WORDS
     price_words = body.get("price_words") or DEFAULT_PRICE_WORDS
-    return QuoteRules.build(words, price_words)
+    if (most := body.get("mass_mailing", MASS_MAILING)) < 1:
+        raise ConfigError(f"[quotes].mass_mailing is {most}", "set it to a number from 1")
+    return QuoteRules.build(words, price_words, mass_mailing=most)
 
 
 def _quote_cadence(sections: dict[str, dict[str, Any]]) -> Cadence:
@@ -297,8 +311,8 @@ def _imap(base: Path, body: dict[str, Any], grants: GrantLookup | None) -> ImapC
         ca_file=str(_resolve(base, body["ca_file"])) if body["ca_file"] else "",
         sent_folder=body["sent_folder"],
         drafts_folder=body["drafts_folder"],
-        folders_include=_folder_patterns("imap", "folders_include", body),
-        folders_exclude=_folder_patterns("imap", "folders_exclude", body),
+        folders_include=folder_patterns("imap", "folders_include", body),
+        folders_exclude=folder_patterns("imap", "folders_exclude", body),
     )
 
 
@@ -307,31 +321,9 @@ def _maildir(base: Path, body: dict[str, Any]) -> MaildirConfig:
         _resolve(base, body["path"]),
         body["sent_folder"],
         body["drafts_folder"],
-        _folder_patterns("maildir", "folders_include", body),
-        _folder_patterns("maildir", "folders_exclude", body),
+        folder_patterns("maildir", "folders_include", body),
+        folder_patterns("maildir", "folders_exclude", body),
     )
-
-
-def _folder_patterns(section: str, key: str, body: dict[str, Any]) -> tuple[str, ...]:
-    """Folder names or globs (`*`, `?`); what would silently match nothing is refused."""
-    name = f"[{section}].{key}"
-    for pattern in body[key]:
-        if not pattern.strip():
-            raise ConfigError(f"{name} has an empty name", 'remove it, or write a folder name')
-        if pattern != pattern.strip():
-            raise ConfigError(
-                f"{name} has {pattern!r}, with spaces around the name",
-                f"write {pattern.strip()!r}",
-            )
-        if "%" in pattern:
-            star = pattern.replace("%", "*")
-            raise ConfigError(
-                f"{name} has {pattern!r}: % is not a wildcard here",
-                f"use * for any characters, e.g. {star!r} (and ? for a % in a name)",
-            )
-        if key == "folders_exclude" and pattern.upper() == "INBOX":
-            raise ConfigError(f"{name} has INBOX, which is always read", "remove it")
-    return tuple(body[key])
 
 
 def _capture(body: dict[str, Any], imap: ImapConfig | None,
@@ -339,15 +331,21 @@ def _capture(body: dict[str, Any], imap: ImapConfig | None,
     address = body["address"].strip().lower()
     if "@" not in address:
         raise ConfigError(f"[capture].address {address!r} is not an email address")
+    trusted = tuple(t.strip().lower() for t in body["trusted_authserv_id"] if t.strip())
+    delimiter = body["plus_delimiter"]
+    if len(delimiter) != 1 or delimiter.isalnum() or delimiter in "@ \t":
+        raise ConfigError(f"[capture].plus_delimiter {delimiter!r} is not one sign",
+                          'use "+" (the usual) or "-"')
     if not body["username"]:
-        return CaptureConfig(address, "", None)
+        return CaptureConfig(address, "", None, trusted_authserv_ids=trusted,
+                             plus_delimiter=delimiter)
     if imap is None:
         raise ConfigError(
             "[capture].username needs an [imap] section", "the capture mailbox is polled over IMAP"
         )
     return CaptureConfig(address, body["username"], login_of("capture", body, grants),
-                         _folder_patterns("capture", "folders_include", body),
-                         _folder_patterns("capture", "folders_exclude", body))
+                         folder_patterns("capture", "folders_include", body),
+                         folder_patterns("capture", "folders_exclude", body), trusted, delimiter)
 
 
 def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -> DigestConfig:

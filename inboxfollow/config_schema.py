@@ -81,6 +81,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "capture": {
         "address": Key(str, REQUIRED, hint='the address the owner BCCs, e.g. "me+crm@example.com"'),
+        "trusted_authserv_id": Key(list, [], hint='the authserv-ids of the capture mailbox\'s '
+                                   'provider in Authentication-Results, e.g. ["mx.google.com"]'),
+        "plus_delimiter": Key(str, "+", hint='what joins a command tag to the address: "+" '
+                                             '(capture+3d@) or "-" (capture-3d@)'),
         "username": Key(str, ""),
         **LOGIN_KEYS,
         "folders_include": Key(list, [], hint=FOLDERS_INCLUDE_HINT),
@@ -97,6 +101,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "words": Key(list, [], hint='words that name an offer, e.g. ["quote", "angebot"]'),
         "price_words": Key(list, [], hint='words that make an amount a price, e.g. ["price"]'),
         "cadence": Key(str, "quote", hint="the name of a cadence under [cadences]"),
+        "mass_mailing": Key(int, 10, hint="sent to more recipients than this is no quote, e.g. 10"),
     },
     "drafts": {
         "templates": Key(str, "", hint="the folder of the Jinja2 draft templates"),
@@ -253,3 +258,25 @@ def time_of_day(name: str, text: str) -> time:
         return time(hour, minute)
     except ValueError as err:
         raise ConfigError(f"{name} {text!r} is not a time of day", 'write it as "HH:MM"') from err
+
+
+def folder_patterns(section: str, key: str, body: dict[str, Any]) -> tuple[str, ...]:
+    """Folder names or globs (`*`, `?`); what would silently match nothing is refused."""
+    name = f"[{section}].{key}"
+    for pattern in body[key]:
+        if not pattern.strip():
+            raise ConfigError(f"{name} has an empty name", 'remove it, or write a folder name')
+        if pattern != pattern.strip():
+            raise ConfigError(
+                f"{name} has {pattern!r}, with spaces around the name",
+                f"write {pattern.strip()!r}",
+            )
+        if "%" in pattern:
+            star = pattern.replace("%", "*")
+            raise ConfigError(
+                f"{name} has {pattern!r}: % is not a wildcard here",
+                f"use * for any characters, e.g. {star!r} (and ? for a % in a name)",
+            )
+        if key == "folders_exclude" and pattern.upper() == "INBOX":
+            raise ConfigError(f"{name} has INBOX, which is always read", "remove it")
+    return tuple(body[key])

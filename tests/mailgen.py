@@ -30,6 +30,10 @@ CAPTURE_PASSWORD_ENV = "INBOXFOLLOW_TEST_CAPTURE_PASSWORD"
 OWNER_NAME = "Dana Reyes"
 OWNER = "dana@reyes-joinery.example"
 CAPTURE = "dana+crm@reyes-joinery.example"
+# the capture provider's authserv-id, and what it writes on the owner's genuine BCC copies
+CAPTURE_AUTHSERV = "mx.reyes-joinery.example"
+CAPTURE_AUTH = ("Authentication-Results", f"{CAPTURE_AUTHSERV}; dkim=pass"
+                " header.d=reyes-joinery.example; dmarc=pass header.from=reyes-joinery.example")
 
 Person = tuple[str, str]  # (display name, address)
 ME: Person = (OWNER_NAME, OWNER)
@@ -252,6 +256,7 @@ def write_config(
         "",
         "[capture]",
         f'address = "{CAPTURE}"',
+        f'trusted_authserv_id = ["{CAPTURE_AUTHSERV}"]',
     ]
     if capture is not None:
         lines += [f'username = "{capture.username}"', f'password_env = "{CAPTURE_PASSWORD_ENV}"']

@@ -176,8 +176,9 @@ def scenarios() -> dict[str, Scenario]:
     ex_rewritten = mid("outlook", 7)
     s["outlook de: Exchange rewrites the Message-ID; Sent and BCC copy are one touch"] = Scenario(
         "outlook", "de", [
+            # Sent Items keeps the Bcc: it vouches for the capture copy (capture trust rule)
             Mail(write("thunderbird", 7, ME, [ZOE], "Angebot Küchenfronten", 0, QUOTE_TEXT["de"],
-                       lang="de", message_id=ex_original), "Sent"),
+                       lang="de", message_id=ex_original, headers=[("Bcc", CAPTURE)]), "Sent"),
             Mail(write("thunderbird", 7, ME, [ZOE], "Angebot Küchenfronten", 0, QUOTE_TEXT["de"],
                        lang="de", message_id=ex_rewritten,
                        headers=[("X-Microsoft-Original-Message-ID", ex_original),

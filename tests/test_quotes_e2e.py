@@ -23,6 +23,7 @@ from inboxfollow.store import open_store
 from tests.dovecot import ImapAccount
 from tests.mailgen import (
     CAPTURE,
+    CAPTURE_AUTH,
     ME,
     Delivery,
     bounce,
@@ -130,7 +131,8 @@ def mailbox() -> list[tuple[str, Delivery]]:
     raw_in("i-cal", calendar_reply(IVO, ME, at(4), mid("i-cal"), "Site visit"), 4, 0)
     # J: a quote seen only as the BCC copy in INBOX (sent from the phone: no Sent copy)
     jana = message(ME, [JANA], "Angebot Eichenregal", at(4), mid("j-q"),
-                   "Hallo Jana, anbei das Angebot.", headers=[("Delivered-To", CAPTURE)])
+                   "Hallo Jana, anbei das Angebot.",
+                   headers=[("Delivered-To", CAPTURE), CAPTURE_AUTH])  # the provider vouches
     out.append(("j-q", Delivery("INBOX", jana, at(4))))
     # K: an HTML-only quote; no quote word in the subject, "Angebot" and a price in the HTML
     sent("k-q", [KIM], "Ihre neue Küche", 7,

@@ -22,6 +22,7 @@ import pytest
 from tests.dovecot import CuttingProxy, DovecotServer, ImapAccount, new_account
 from tests.mailgen import (
     CAPTURE,
+    CAPTURE_AUTH,
     ME,
     Delivery,
     cli_env,
@@ -528,7 +529,9 @@ def test_separate_capture_mailbox_dedupes(
     deliver_all(imap_account, [Delivery("Sent", quote, at(1))])
     deliver_all(capture, [
         Delivery("INBOX", f"Delivered-To: {CAPTURE}\r\n".encode() + quote, at(1)),
-        Delivery("INBOX", f"Delivered-To: {CAPTURE}\r\n".encode() + from_phone, at(2)),
+        # sent from the phone, in no Sent folder: the provider's Authentication-Results vouch
+        Delivery("INBOX", f"Delivered-To: {CAPTURE}\r\n{': '.join(CAPTURE_AUTH)}\r\n".encode()
+                 + from_phone, at(2)),
     ])
     config = write_config(tmp_path, imap_account, capture=capture)
     env = cli_env(imap_account, capture)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from inboxfollow.app.capture_check import check_capture_trust
 from inboxfollow.config import Config
 from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.sources.from_config import open_mailboxes
@@ -25,6 +26,8 @@ def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:
     section = "maildir" if config.maildir is not None else "imap"
     for source in sources:
         problems += _check_source(source, section, emit)
+    if config.capture is not None and not problems:
+        check_capture_trust(config, emit)
     emit("all checks passed" if not problems else f"{len(problems)} problem(s) found")
     return problems
 
@@ -43,7 +46,7 @@ def _check_source(source: Mailbox, section: str, emit: Callable[[str], None]) ->
                 emit(f"ok: {name}: reachable, login works")
             emit(f"ok: {name}: sync reads {len(read)} folder(s): {', '.join(map(repr, read))}")
         except ConfigError as err:  # the owner's mailbox without a Sent folder
-            problems.insert(0, f"{name}: {err}")
+            problems.insert(0, f"{name}: {str(err).removeprefix(f'{name}: ')}")
         capabilities = getattr(source, "capabilities", None)
         if capabilities is not None:
             emit(f"ok: {name}: server capabilities: {' '.join(sorted(capabilities()))}")

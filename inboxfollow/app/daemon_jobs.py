@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from inboxfollow.app.capture_commands import deliver_requested_digest
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
 from inboxfollow.app.drafter import run_drafts, withdraw_answered
@@ -41,11 +42,13 @@ def sync_job(config: Config) -> JobFunc:
         try:
             summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
             withdrawn = withdraw_answered(config, store, sources[0], now) if summary.new else []
+            digest = deliver_requested_digest(config, store, now)  # a +pending asked for it
         finally:
             for source in sources:
                 source.close()
         line = summary.line().removeprefix("sync: ")
-        return f"{line}; {len(withdrawn)} draft(s) withdrawn" if withdrawn else line
+        line = f"{line}; {len(withdrawn)} draft(s) withdrawn" if withdrawn else line
+        return f"{line}; digest: {digest}" if digest else line
 
     return run
 

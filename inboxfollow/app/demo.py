@@ -28,6 +28,10 @@ from inboxfollow.textui import table
 MARKER = ".inboxfollow-demo"
 OWNER = ("Dana Reyes", "dana@reyes-joinery.example")
 CAPTURE = "dana+crm@reyes-joinery.example"
+# what the capture mailbox's provider writes on the owner's BCC from the phone (capture trust)
+CAPTURE_AUTHSERV = "mx.reyes-joinery.example"
+CAPTURE_AUTH = (f"{CAPTURE_AUTHSERV}; dkim=pass header.d=reyes-joinery.example;"
+                " dmarc=pass header.from=reyes-joinery.example")
 
 CONFIG = f"""\
 # Written by `inboxfollow demo`: a sample mailbox in a folder of its own.
@@ -42,6 +46,7 @@ path = "mail"
 
 [capture]
 address = "{CAPTURE}"
+trusted_authserv_id = ["{CAPTURE_AUTHSERV}"]
 
 [store]
 path = "state/inboxfollow.json"
@@ -108,7 +113,7 @@ SAMPLES = (
                     ("List-Unsubscribe", "<mailto:leave@timber-weekly.example>"))),
     Sample("priya-bcc", 1, OWNER, PRIYA, "Oak samples",
            "Hi Priya, I left three oak samples at the café for you.\n\nDana",
-           headers=(("Delivered-To", CAPTURE),)),
+           headers=(("Delivered-To", CAPTURE), ("Authentication-Results", CAPTURE_AUTH))),
 )
 
 

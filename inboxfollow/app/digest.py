@@ -7,10 +7,11 @@ INBOX. The daemon's job for it is in `daemon_jobs`.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from inboxfollow.app.loops import derive
 from inboxfollow.config import Config
@@ -19,7 +20,8 @@ from inboxfollow.errors import ConfigError, InboxfollowError
 from inboxfollow.outbox.digest import build_digest_message, render_checklist, render_digest
 from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
 from inboxfollow.rules.digest import build_checklist, build_digest
-from inboxfollow.rules.digest_sections import Section
+from inboxfollow.rules.digest_sections import Row, Section
+from inboxfollow.rules.promise_loops import derive_promises, promise_rows
 from inboxfollow.sources.from_config import INTERACTIVE, RetryPolicy, open_mailboxes
 from inboxfollow.store import Store
 
@@ -45,13 +47,39 @@ def compose(config: Config, store: Store, now: datetime,
     followups = len(config.quote_cadence.steps)
     if checklist:
         check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days,
-                                followups=followups)
+                                followups=followups,
+                                promises=promise_rows_of(records, config, now, False))
         subject, text, html = render_checklist(check, config.templates)
         return subject, text, html, _summary(check.actions, check.sections)
     data = build_digest(records, derivation, drafts, owner, now, tz, settings.quiet_days,
-                        quiet_limit=settings.quiet_limit, followups=followups)
+                        quiet_limit=settings.quiet_limit, followups=followups,
+                        untrusted=untrusted_rows(store, now),
+                        promises=promise_rows_of(records, config, now, True))
     subject, text, html = render_digest(data, config.templates)
     return subject, text, html, _summary(data.actions, data.sections)
+
+
+def promise_rows_of(records: list[dict[str, Any]], config: Config, now: datetime,
+                    overdue_only: bool) -> list[Row]:
+    """The owner's open promises due by today (the checklist), or overdue (the digest)."""
+    promises = derive_promises(records, config.owner, now, config.calendar)
+    return promise_rows(promises, now.astimezone(config.timezone).date(), overdue_only)
+
+
+def untrusted_rows(store: Store, now: datetime, days: int = 7) -> list[Row]:
+    """Capture mail set aside by the capture trust rule in the last `days` days."""
+    rows = []
+    for entry in store.set_aside.all():
+        if not entry.get("untrusted_capture"):
+            continue
+        when = entry.get("date", "")
+        if when and datetime.fromisoformat(when) < now - timedelta(days=days):
+            continue
+        sender = entry.get("sender") or ["", ""]
+        rows.append(Row(f"aside:{entry.get('key', '')}", sender[0] or sender[1], sender[1],
+                        entry.get("subject", ""), facts=(entry.get("reason", ""),),
+                        alert="not trusted"))
+    return rows
 
 
 def _summary(actions: Sequence[str], sections: Sequence[Section]) -> str:
@@ -110,7 +138,10 @@ def send_digest(
 def write_preview(path: Path, html: str) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(html, encoding="utf-8")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # the owner's
+        os.fchmod(fd, 0o600)  # business, even over an older file readable by all
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
     except OSError as err:
         raise InboxfollowError(f"cannot write the preview {path}: {err.strerror}",
                                "choose another file for --preview") from err

@@ -36,6 +36,7 @@ from inboxfollow.model import Owner
 from inboxfollow.outbox.drafts import Draft, DraftFacts, Templates, render_draft
 from inboxfollow.rules.cadence import Cadence
 from inboxfollow.rules.language import LanguageChoice
+from inboxfollow.rules.loop_state import REMINDER
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.recipients import recipients
 from inboxfollow.rules.signature import learn_signature, own_texts
@@ -263,7 +264,7 @@ class Drafter:
         return DraftFacts(
             loop_id=loop.id,
             step=step,
-            last_step=step == len(self.cadence.steps),
+            last_step=step == len(self.cadence.steps) or loop.kind == REMINDER,
             contact=loop.contact,
             contact_name=loop.name,
             quote_subject=quote["subject"],
@@ -280,8 +281,9 @@ class Drafter:
             attachments=tuple(quote.get("attachments", ())),
             to=to,
             cc=cc,
-            total=self.total,
+            total=1 if loop.kind == REMINDER else self.total,
             now=self.now,
+            kind=REMINDER if loop.deferred is not None else loop.kind,  # "not now": resumed
         )
 
     # ---- carrying out --------------------------------------------------

@@ -13,7 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from inboxfollow.errors import InboxfollowError
-from inboxfollow.rules.cadence import DEFAULT_CADENCE
+from inboxfollow.rules.cadence import DEFAULT_CADENCE, Calendar
+from inboxfollow.rules.commitments import find_promise
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.steps import followup_label
 from inboxfollow.store import Store
@@ -92,6 +93,13 @@ def loops_of_message(derivation: Derivation, key: str) -> list[Loop]:
         r["key"] == key for r in lp.outbound) or (lp.answer and lp.answer["key"] == key)]
 
 
+TRUST_WORDS = {
+    "sent": "its copy in the owner's Sent folder",
+    "capture": "the capture provider's Authentication-Results vouched for it",
+    "sent-copy": "a copy in the owner's Sent folder naming the capture address vouched for it",
+}
+
+
 def explain(record: dict[str, Any], derivation: Derivation, tz: Any,
             followups: int = DEFAULT_FOLLOWUPS) -> list[str]:
     """Why a message is or is not a quote, and why its loops have their status."""
@@ -104,6 +112,8 @@ def explain(record: dict[str, Any], derivation: Derivation, tz: Any,
         f"on {when}, subject {record['subject']!r}",
         f"  kind: {record['kind']} ({record['reason']})",
     ]
+    if record.get("trust") in TRUST_WORDS:  # the capture trust rule: its commands count
+        lines.append(f"  capture: the owner's, {TRUST_WORDS[record['trust']]}")
     kept = derivation.same_as.get(key)
     if kept:
         lines.append(f"  the same message as {kept}, under another ID (message identity: "
@@ -122,9 +132,23 @@ def explain(record: dict[str, Any], derivation: Derivation, tz: Any,
         lines.append(f"  {verdict}: {decision.reason}")
     for effect in derivation.effects.get(key, []):
         lines.append(f"  this message {effect}")
+    lines += promise_lines(record, tz)
     for loop in loops_of_message(derivation, key):
         lines += _explain_loop(loop, tz, followups)
     return lines
+
+
+def promise_lines(record: dict[str, Any], tz: Any) -> list[str]:
+    """The owner's promise in this message, the phrase and the day found (if any)."""
+    if record["direction"] != "out" or not record.get("text"):
+        return []
+    day = datetime.fromisoformat(record["date"]).astimezone(tz).date()
+    found = find_promise(record["text"], day, Calendar(tz))
+    if found is None:
+        return []
+    return [f"  a promise: {found.sentence!r}: {found.phrase.text!r} means "
+            f"{found.phrase.first}..{found.phrase.last}, due {found.day} (its last working "
+            "day); the owner's next message to them keeps it"]
 
 
 def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
@@ -133,6 +157,8 @@ def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
         f"  loop {loop.id}",
         f"    with {loop.contact} (quote {loop.quote['subject']!r}): {loop.status.value}",
         f"    why: {loop.status_reason}",
+        *([f"    kind: {loop.kind}, on the day the owner named: {loop.due_on}"]
+          if loop.due_on else []),
         f"    sent: the quote and {made} follow-up(s)"
         + (f", the last {followup_label(made, followups)}" if made else ""),
     ]
@@ -140,6 +166,10 @@ def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
         lines.append(f"    skipped: {len(loop.skipped)} follow-up(s) (drafts deleted unsent)")
     if loop.answer is not None:
         lines.append(f"    answered by {loop.answer['message_id'] or loop.answer['key']}")
+    if loop.deferred is not None:
+        found = loop.deferred
+        lines.append(f"    not now: {found.sentence!r}: {found.phrase.text!r} means "
+                     f"{found.phrase.first}..{found.phrase.last}, resumes on {found.day}")
     if loop.next_due:
         lines.append(f"    next: {followup_label(loop.steps_done, followups)}, due "
                      f"{loop.next_due.astimezone(tz).isoformat()}")

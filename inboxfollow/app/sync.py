@@ -31,13 +31,16 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
+from inboxfollow.app.capture import after_sync
+from inboxfollow.app.capture_hold import hold_unverified, sent_folder_named, settle_held
 from inboxfollow.mail.parse import parse_message
-from inboxfollow.mail.record import build_record, peek_message_id, trust_problem
+from inboxfollow.mail.record import build_record, peek_message_id
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
 from inboxfollow.rules.automatic import classify, needs_text
+from inboxfollow.rules.record_facts import UNVERIFIED, record_facts, trust_problem
 from inboxfollow.sources.imap.bodystructure import with_parts
 from inboxfollow.sources.mailbox import INBOX_NAME, Mailbox
-from inboxfollow.store import Store
+from inboxfollow.store import Store, set_aside_entry
 
 LOG = logging.getLogger(__name__)
 
@@ -60,12 +63,13 @@ class Outcome:
     wants_text: bool = False
 
 
-def judge(messages: Sequence[FetchedMessage], owner: Owner) -> list[Outcome]:
-    """Parse, classify and build the record of each message (pure; never raises)."""
-    return [_judge_one(message, owner) for message in messages]
+def judge(messages: Sequence[FetchedMessage], owner: Owner, sent: str = "") -> list[Outcome]:
+    """Parse, classify and build the record of each message (pure; never raises);
+    `sent`: the name of the owner's Sent folder when these messages lie in it."""
+    return [_judge_one(message, owner, sent) for message in messages]
 
 
-def _judge_one(message: FetchedMessage, owner: Owner) -> Outcome:
+def _judge_one(message: FetchedMessage, owner: Owner, sent: str = "") -> Outcome:
     outcome = Outcome(message.location, message.size)
     try:
         message = with_parts(message)  # BODYSTRUCTURE is read here, in the judging process
@@ -74,9 +78,11 @@ def _judge_one(message: FetchedMessage, owner: Owner) -> Outcome:
         if not message.has_text and (needs_text(parsed, owner) or verdict.kind is Kind.BOUNCE):
             outcome.wants_text = True
             return outcome
-        outcome.set_aside = trust_problem(parsed, message.location.mailbox, owner)
-        if not outcome.set_aside:
+        in_sent, box = bool(sent) and message.location.folder == sent, message.location.mailbox
+        outcome.set_aside = trust_problem(parsed, box, owner, message.raw, in_sent)
+        if not outcome.set_aside or outcome.set_aside.startswith(UNVERIFIED):  # capture rule
             outcome.record = build_record(parsed, verdict, message, owner)
+            outcome.record.update(record_facts(parsed, box, owner, in_sent, outcome.set_aside))
     except Exception as err:  # never let one message stop a sync
         outcome.set_aside = f"{type(err).__name__}: {err}"
     return outcome
@@ -127,14 +133,22 @@ def sync(
 ) -> SyncSummary:
     """One pass; `stop` is asked between batches, and a stop ends the pass cleanly."""
     summary = SyncSummary()
+    done = 0  # mailboxes synced in full
     try:
         for source in sources:
             for folder in sync_folders(source):
                 if stop is not None and stop():
                     break
                 _FolderSync(source, folder, store, owner, summary, progress, stop).run(batch_size)
+            done += 1
+    except Exception:  # the capture mailbox failed after the owner's: keep the owner's part
+        if done:
+            store.commit()
+        raise
     finally:
         gc.unfreeze()  # see _FolderSync._save
+    settle_held(store, owner, summary, final=not (stop is not None and stop()))
+    after_sync(store, owner, sources, summary.new)  # capture commands and their notes
     store.commit()
     LOG.debug("%s", summary.line())
     return summary
@@ -212,6 +226,7 @@ class _FolderSync:
             self.summary.resynced.append(f"{self.source.name}/{self.folder}")
             self.store.forget_locations(self.source.name, self.folder, status.uidvalidity)
         self.uidvalidity = status.uidvalidity
+        self.sent = sent_folder_named(self.source, self.folder)  # capture rule (a)
         self.last_uid = after
         self.expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
         self.done = self.since_commit = 0
@@ -253,18 +268,18 @@ class _FolderSync:
         # Both stay busy whichever of fetching and judging costs more.
         if pool is not None and (self.in_worker is None or self.in_worker.done()):
             try:
-                self.in_worker = pool.submit(judge, fresh, self.owner)
+                self.in_worker = pool.submit(judge, fresh, self.owner, self.sent)
                 return self.in_worker
             except (BrokenProcessPool, RuntimeError) as err:
                 LOG.warning("worker process unavailable (%s): judging here", err)
-        return _Done(judge(fresh, self.owner))
+        return _Done(judge(fresh, self.owner, self.sent))
 
     def _outcomes(self, batch: _Batch) -> list[Outcome]:
         try:
             return batch.outcomes.result()
         except Exception as err:  # the worker died: judge this batch here, lose nothing
             LOG.warning("worker process failed (%s): judging the batch here", err)
-            return judge(batch.fresh, self.owner)
+            return judge(batch.fresh, self.owner, self.sent)
 
     def _prepare(
         self, fetched: list[FetchedMessage]
@@ -301,7 +316,7 @@ class _FolderSync:
         outcomes = self._outcomes(batch)
         wanting = [m for m, o in zip(batch.fresh, outcomes, strict=True) if o.wants_text]
         if wanting:  # inbound mail whose headers left the question open: judged here
-            again = iter(judge(self._with_text(wanting, wanting), self.owner))
+            again = iter(judge(self._with_text(wanting, wanting), self.owner, self.sent))
             outcomes = [next(again) if o.wants_text else o for o in outcomes]
         self._collect(batch, outcomes)
         self._save(batch)
@@ -309,16 +324,15 @@ class _FolderSync:
 
     def _collect(self, batch: _Batch, outcomes: list[Outcome]) -> None:
         keys: set[str] = set()
-        for outcome in outcomes:
+        for outcome, fetched in zip(outcomes, batch.fresh, strict=True):
             loc = outcome.location
             if outcome.record is None:
                 LOG.info("set aside %s/%s uid %s: %s", loc.mailbox, loc.folder, loc.uid,
                          outcome.set_aside)
-                batch.set_aside.append({
-                    "location": [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid],
-                    "reason": outcome.set_aside,
-                    "size": outcome.size,
-                })
+                batch.set_aside.append(set_aside_entry(loc, outcome.set_aside, fetched))
+                continue
+            if outcome.set_aside:  # held until the pass has read the owner's Sent folder
+                hold_unverified(self.store, outcome.record, outcome.set_aside, loc, outcome.size)
                 continue
             key = outcome.record["key"]
             replaces = self.store.replaceable(key) and outcome.record["kind"] == Kind.HUMAN.value
@@ -357,6 +371,7 @@ class _FolderSync:
         )
 
 
+_REPLY = re.compile(rb"^in-reply-to:", re.IGNORECASE | re.MULTILINE)
 _FROM = re.compile(rb"^from:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
 _ADDRESS = re.compile(rb"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
 _MACHINE = re.compile(
@@ -372,10 +387,10 @@ def is_draft(message: FetchedMessage) -> bool:
 
 
 def _text_likely_needed(header: bytes, owner: Owner) -> bool:
-    """A cheap look at the header: the owner's own mail (the quote rules read its text)
-    and mail a machine seems to have sent (bounces, robots) get their text with the
-    first request. A wrong guess costs little: judging asks for text the look missed."""
-    if _MACHINE.search(header):
+    """A cheap look at the header: the owner's own mail (the quote rules read its text),
+    replies (do they ask or defer?) and mail a machine seems to have sent get their text
+    with the first request. A wrong guess costs little: judging asks for what it missed."""
+    if _MACHINE.search(header) or _REPLY.search(header):  # a reply: does it ask or defer?
         return True
     match = _FROM.search(header)
     if match is None:

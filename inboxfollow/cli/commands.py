@@ -34,17 +34,41 @@ def cmd_sync(ctx: Context) -> int:
             if bar:
                 bar.done()
             withdrawn: list[Any] = []
+            digest = ""
             if summary.new:  # only then: a poll that finds nothing loads no drafting code
+                from inboxfollow.app.capture_commands import deliver_requested_digest
                 from inboxfollow.app.drafter import withdraw_answered
 
                 withdrawn = withdraw_answered(config, store, sources[0], ctx.now)
+                digest = deliver_requested_digest(config, store, ctx.now)  # a +pending
+                store.commit()
     finally:
         for source in sources:
             source.close()
     print(summary.line())
     for action in withdrawn:
         print(action.report(config.timezone))
+    if digest:
+        print(f"digest (asked for by +pending): {digest}")
     return 0
+
+
+def cmd_capture_commands(ctx: Context) -> int:
+    from inboxfollow.app.capture_commands import cmd_commands
+
+    return cmd_commands(ctx)
+
+
+def cmd_loops(ctx: Context) -> int:
+    from inboxfollow.app.capture_commands import cmd_loops as run
+
+    return run(ctx)
+
+
+def cmd_promises(ctx: Context) -> int:
+    from inboxfollow.app.capture_commands import cmd_promises as run
+
+    return run(ctx)
 
 
 def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:

@@ -55,6 +55,19 @@ def _json(parser: argparse.ArgumentParser) -> None:
                         help="print JSON instead of a table (fields: see the README)")
 
 
+def _loops(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--kind", choices=("quote", "reminder", "waiting", "all"),
+                        default="all", help="which loops to list")
+    parser.add_argument("--status", default="awaiting_reply",
+                        help="awaiting_reply (the default), replied, ..., or all")
+    _json(parser)
+
+
+def _promises(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", action="store_true", help="also the promises kept")
+    _json(parser)
+
+
 def _wide(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--wide", action="store_true",
                         help="show every column in full (default: fit 80 columns or the "
@@ -159,6 +172,13 @@ COMMANDS: tuple[Command, ...] = (
             ("inboxfollow demo --dir /tmp/inboxfollow-demo",), _demo),
     Command("config", service.cmd_config, "where the config is read from (or print an example)",
             ("inboxfollow config", "inboxfollow config --example > my-config.toml"), _config),
+    Command("commands", commands.cmd_capture_commands, "what each capture +tag did",
+            ("inboxfollow commands", "inboxfollow commands --json"), _json),
+    Command("loops", commands.cmd_loops, "loops by kind: quote, reminder or waiting",
+            ("inboxfollow loops --kind reminder", "inboxfollow loops --kind waiting --json"),
+            _loops),
+    Command("promises", commands.cmd_promises, "what you promised, by when",
+            ("inboxfollow promises", "inboxfollow promises --all --json"), _promises),
     Command("init", service.cmd_init, "write a config for your mailbox, then check it",
             ("inboxfollow init --address ana@example.com",), register=add_init_parser),
     Command("auth", service.cmd_auth, "OAuth2 without a token helper: log in once",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from inboxfollow.mail.text import own_text as cut_quoted
@@ -19,6 +19,8 @@ from inboxfollow.model import (
 )
 
 OWN_TEXT_CHARS = 4000
+KEY_TEXT_CHARS = 500  # of the text, in the key of a message without a Message-ID
+FUTURE_SLACK = timedelta(days=1)  # a Date further after the receipt is clamped to it
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -31,14 +33,17 @@ def peek_message_id(header: bytes) -> str:
 def message_key(parsed: ParsedMessage) -> str:
     """One key per message, whatever folders or mailboxes its copies are in.
 
-    The Message-ID when there is one; otherwise a digest of the fields every
-    copy shares (not Received or other per-copy headers).
+    The Message-ID when there is one; otherwise a digest of what every copy shares:
+    From, Date (as written), Subject, To and the start of the text, never where a copy
+    lies (Received or other per-copy headers, folder, UID). Since schema 4 (the
+    keys of earlier stores lacked the text, so distinct messages could share one).
     """
     if parsed.message_id:
         return parsed.message_id
     sender = parsed.sender.email if parsed.sender else ""
-    fields = [sender, parsed.headers.get("date", ""), parsed.subject]
-    fields += sorted(a.email for a in parsed.recipients)
+    fields = [sender, parsed.headers.get("date", "").strip(), parsed.subject,
+              ",".join(sorted(a.email.lower() for a in parsed.to)),
+              " ".join(parsed.text.split())[:KEY_TEXT_CHARS]]
     return "sha1:" + hashlib.sha1("\x00".join(fields).encode("utf-8", "replace")).hexdigest()
 
 
@@ -50,8 +55,14 @@ def direction_of(parsed: ParsedMessage, owner: Owner) -> Direction:
 
 
 def message_date(parsed: ParsedMessage, fetched: FetchedMessage) -> tuple[datetime, str]:
-    """The Date header, else the server's INTERNALDATE, else the epoch (noted)."""
+    """The Date header, else the server's INTERNALDATE, else the epoch (noted).
+
+    A Date more than FUTURE_SLACK after the receipt (INTERNALDATE, or a Maildir file's
+    delivery time) is a wrong clock or a lie: the receipt time stands in for it."""
     if parsed.date is not None:
+        received = fetched.internaldate
+        if received is not None and parsed.date > received + FUTURE_SLACK:
+            return received.astimezone(UTC), "internaldate (Date in the future)"
         return parsed.date.astimezone(UTC), "header"
     if fetched.internaldate is not None:
         return fetched.internaldate.astimezone(UTC), "internaldate"
@@ -110,33 +121,10 @@ KEPT_HEADERS = (
     "auto-submitted",
     "delivered-to",
     "x-original-to",
+    "bcc",  # the Sent copy's: where a capture tag shows (rules.capture_tags)
+    "sender",
 )
 
 
 def _kept_headers(parsed: ParsedMessage) -> dict[str, str]:
     return {name: parsed.headers[name][:500] for name in KEPT_HEADERS if name in parsed.headers}
-
-
-_AUTH_FAIL = re.compile(r"\b(dmarc|spf|dkim)=(fail|softfail|permerror)\b", re.IGNORECASE)
-
-
-def trust_problem(parsed: ParsedMessage, source: str, owner: Owner) -> str:
-    """Why a message must not be recorded: mail to the capture address counts only
-    when it comes from the owner (and the owner's server did not find it forged)."""
-    if not owner.capture_address and source != "capture":
-        return ""
-    delivered = parsed.headers.get("delivered-to", "") + " " + parsed.headers.get(
-        "x-original-to", "")
-    to_capture = any(owner.is_capture(a.email) for a in parsed.recipients) or (
-        bool(owner.capture_address) and owner.capture_address in delivered.lower())
-    to_owner = any(owner.is_owner(a.email) and not owner.is_capture(a.email)
-                   for a in parsed.recipients)
-    if source != "capture" and not (to_capture and not to_owner):
-        return ""
-    sender = parsed.sender.email if parsed.sender else ""
-    if not owner.is_owner(sender) or owner.is_capture(sender):
-        return f"mail to the capture address is trusted only from the owner, not {sender!r}"
-    failed = _AUTH_FAIL.search(parsed.headers.get("authentication-results", ""))
-    if failed:
-        return f"claims to be from the owner but {failed.group(0)} says otherwise"
-    return ""

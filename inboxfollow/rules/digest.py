@@ -246,8 +246,11 @@ def build_digest(
     quiet_limit: int = 20,
     followups: int = FOLLOWUPS,
     customers: Sequence[Row] = (),
+    untrusted: Sequence[Row] = (),
+    promises: Sequence[Row] = (),
 ) -> DigestData:
-    """Everything the weekly digest shows, in sections, action first."""
+    """Everything the weekly digest shows, in sections, action first; `untrusted`: capture
+    mail the capture trust rule set aside (its commands were not carried out)."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
     since = now - timedelta(days=week_days)
     answered = [lp for lp in facts.loops if lp.answer is not None
@@ -258,6 +261,11 @@ def build_digest(
     _action_sections(builder, facts, customers, "Send now")
     builder.add("bounces", "Bounces to fix", [bounce_row(lp, tz)
                 for lp in bounced], bounce_actions, optional=True)
+    builder.add("promises", "Promises overdue", promises, optional=True,
+                note="You said you would, by then: do it, or tell them when.")
+    builder.add("untrusted", "Capture mail not trusted", untrusted, optional=True,
+                note="Claimed to be from you, but neither your Sent folder nor the capture "
+                     "provider vouched for it: its commands were not carried out.")
     later = [row for row in facts.open_rows if row.state == "later"]
     builder.add("open", "Open quotes, next follow-up later", later,
                 empty="None.")
@@ -294,11 +302,14 @@ def build_checklist(
     limit: int = 10,
     followups: int = FOLLOWUPS,
     customers: Sequence[Row] = (),
+    promises: Sequence[Row] = (),
 ) -> ChecklistData:
     """Every prompt due today, by the digest's rules: follow-ups, answers owed, calls."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
     builder = SectionBuilder()
     _action_sections(builder, facts, customers, "Follow-ups due today")
+    builder.add("promises", "Promises due today", promises, optional=True,
+                note="You said you would, by today.")
     builder.add("quiet", "Quiet contacts to call", [quiet_row(c, now, tz) for c in facts.quiet],
                 limit=limit, empty="None.",
                 note=f"No touch in {quiet_days} days. Check in: how are they doing?")

@@ -4,10 +4,11 @@ a derivation found, message by message. `loops.derive_loops` makes them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from inboxfollow.rules.commitments import Commitment
 from inboxfollow.rules.quotes import QuoteDecision
 
 
@@ -23,11 +24,15 @@ class Status(StrEnum):
 
 @dataclass(frozen=True)
 class Override:
-    """An owner's command: mark or unmark a quote, stop a loop, mark it won or lost."""
+    """An owner's command: mark or unmark a quote, stop a loop, mark it won or lost;
+    or remind: "remind" with the target "<message key> YYYY-MM-DD" (a capture +tag)."""
 
-    action: str  # "quote", "not_quote", "stop", "won", "lost"
+    action: str  # "quote", "not_quote", "stop", "won", "lost", "remind"
     target: str  # a message id (store key) or a contact address
     at: datetime
+
+
+QUOTE, REMINDER = "quote", "reminder"  # kinds of loop
 
 
 @dataclass
@@ -51,6 +56,10 @@ class Loop:
     pending_draft: str = ""  # Message-ID of this loop's draft waiting in Drafts, if any
     people: list[str] = field(default_factory=list)  # every contact in the quote's To and Cc
     bounced: set[str] = field(default_factory=set)  # people whose address bounced
+    kind: str = QUOTE  # QUOTE, or REMINDER: one follow-up on a day the owner named
+    due_on: date | None = None  # the named day: a reminder's step, or a quote's first
+    deferred: Commitment | None = None  # a contact's "not now, ask me again then"
+    deferred_by: dict[str, Any] | None = None  # the message that said so
 
     @property
     def steps_done(self) -> int:
@@ -99,6 +108,10 @@ class Loop:
             "draft_pending": self.pending_draft or None,
             "answered_by": self.answer["message_id"] if self.answer else None,
             "bounce_reason": self.bounce_reason or None,
+            "kind": self.kind,
+            "due_on": self.due_on.isoformat() if self.due_on else None,
+            "deferred_until": self.deferred.day.isoformat() if self.deferred else None,
+            "deferred_phrase": self.deferred.phrase.text if self.deferred else None,
         }
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from inboxfollow.model import Kind, Owner
@@ -43,7 +43,24 @@ from inboxfollow.rules.answers import (
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Cadence, Calendar
 from inboxfollow.rules.contacts import touches_of
 from inboxfollow.rules.identity import ids_of, unify
-from inboxfollow.rules.loop_state import Derivation, Loop, Override, Status, date_of
+from inboxfollow.rules.loop_commands import (
+    closing_overrides,
+    defer,
+    manual_status,
+    quote_overrides,
+    reminder_overrides,
+    settle_deferred,
+    settle_reminder,
+)
+from inboxfollow.rules.loop_state import (
+    QUOTE,
+    REMINDER,
+    Derivation,
+    Loop,
+    Override,
+    Status,
+    date_of,
+)
 from inboxfollow.rules.organisations import organisation
 from inboxfollow.rules.quotes import DEFAULT_RULES, QuoteDecision, QuoteRules, decide_quote
 
@@ -124,6 +141,8 @@ class _Pass:
     result: Derivation
     index: _Index = field(default_factory=_Index)
     answers_for: dict[str, set[str]] = field(default_factory=dict)  # org -> orgs it answers for
+    reminders: dict[str, date] = field(default_factory=dict)  # message key -> the day named
+    calendar: Calendar = field(default_factory=Calendar)
 
 
 def derive_loops(
@@ -145,7 +164,8 @@ def derive_loops(
     messages = [r for r in unify(records) if date_of(r) <= now]
     messages.sort(key=lambda r: (r["date"], r["direction"] != "out", r["key"]))
     aliases = answering_organisations(messages, owner)
-    run = _Pass(owner, rules, _quote_overrides(overrides), aliases, Derivation([], {}, {}))
+    run = _Pass(owner, rules, quote_overrides(overrides), aliases, Derivation([], {}, {}))
+    run.reminders, run.calendar = reminder_overrides(overrides), calendar
     run.result.same_as = {copy: r["key"] for r in messages for copy in r.get("copies", ())}
     for org, others in aliases.items():
         for other in others:
@@ -155,19 +175,11 @@ def derive_loops(
             _outbound(record, run)
         elif record["direction"] == "in":
             _inbound(record, run)
-    closing = _closing_overrides(overrides)
+    closing = closing_overrides(overrides)
     for loop in run.result.loops:
         loop.skipped = sorted(t for t in (skipped or {}).get(loop.id, ()) if t <= now)
         _settle(loop, closing, cadence, calendar)
     return run.result
-
-
-def _quote_overrides(overrides: Sequence[Override]) -> dict[str, bool]:
-    forced: dict[str, bool] = {}
-    for item in sorted(overrides, key=lambda o: o.at):
-        if item.action in ("quote", "not_quote"):
-            forced[item.target] = item.action == "quote"
-    return forced
 
 
 def _decide(record: dict[str, Any], run: _Pass) -> QuoteDecision:
@@ -179,6 +191,24 @@ def _decide(record: dict[str, Any], run: _Pass) -> QuoteDecision:
 
 
 def _outbound(record: dict[str, Any], run: _Pass) -> None:
+    opened = len(run.result.loops)
+    _place_outbound(record, run)
+    due = run.reminders.get(record["key"])
+    if due is None:
+        return
+    mine = [lp for lp in run.result.loops[opened:] if lp.quote["key"] == record["key"]]
+    for loop in mine:  # a quote with a date: its first follow-up on that day
+        loop.due_on = due
+        run.result.note(record, f"has its first follow-up on {due} (a capture tag)")
+    touches = touches_of(record, run.owner)
+    if not mine and touches:
+        _open(record, touches, f"a reminder for {due} (a capture tag)", run, kind=REMINDER,
+              due_on=due)
+    elif not mine:
+        run.result.note(record, f"has a reminder for {due} but names no contact: no loop")
+
+
+def _place_outbound(record: dict[str, Any], run: _Pass) -> None:
     decision = _decide(record, run)
     run.result.decisions[record["key"]] = decision
     touches = touches_of(record, run.owner)
@@ -225,14 +255,15 @@ def _latest_open(loops: list[Loop]) -> Loop | None:
 
 
 def _open(record: dict[str, Any], touches: list[Any], reason: str, run: _Pass,
-          new_offer: bool = False) -> None:
+          new_offer: bool = False, kind: str = QUOTE, due_on: date | None = None) -> None:
     first = touches[0]
     loop = Loop(first.contact, first.name, record, reason, [record],
-                people=[t.contact for t in touches])
+                people=[t.contact for t in touches], kind=kind, due_on=due_on)
     run.result.loops.append(loop)
     run.index.add(loop)
-    why = f" ({reason})" if new_offer else ""
-    run.result.note(record, f"opens a loop with {', '.join(loop.people)}{why}")
+    why = f" ({reason})" if new_offer or kind != QUOTE else ""
+    what = "a loop" if kind == QUOTE else f"a {kind} loop"
+    run.result.note(record, f"opens {what} with {', '.join(loop.people)}{why}")
     _join(loop, ids_of(record), run)
 
 
@@ -301,6 +332,9 @@ def _judgement(loop: Loop, record: dict[str, Any], in_thread: bool, run: _Pass) 
     if not loop.is_open:  # (mail before the quote comes first in date order: never judged)
         return ""
     verdict = who_answered(record, loop.people, in_thread, run.owner, run.aliases)
+    if verdict.outcome == ANSWER and defer(loop, record, run.calendar):
+        _join(loop, ids_of(record), run)
+        return f"put the loop with {loop.contact} off: {record.get('defers', '')!r}"
     if verdict.outcome == ANSWER:
         loop.answer = record
         how = "in the thread" if in_thread else f"with a new subject {record['subject']!r}"
@@ -333,13 +367,17 @@ def _bounce(loop: Loop, record: dict[str, Any], in_thread: bool) -> str:
 
 def _settle(loop: Loop, closing: Mapping[str, list[tuple[int, Override]]], cadence: Cadence,
             cal: Calendar) -> None:
-    manual = _manual_status(loop, closing)
+    manual = manual_status(loop, closing)
     if manual is not None:
         loop.status, loop.status_reason = manual
     elif loop.answer is not None:
         loop.status, loop.status_reason = Status.REPLIED, loop.answer_reason
     elif loop.bounce is not None:
         loop.status, loop.status_reason = Status.BOUNCED, f"bounced: {loop.bounce_reason}"
+    elif loop.kind == REMINDER:
+        settle_reminder(loop, cal)
+    elif settle_deferred(loop, cal):
+        return  # "not now": it waits for the day they named
     elif loop.steps_done >= cadence.contacts:
         loop.status = Status.EXHAUSTED
         skipped = f" ({len(loop.skipped)} skipped)" if loop.skipped else ""
@@ -349,27 +387,5 @@ def _settle(loop: Loop, closing: Mapping[str, list[tuple[int, Override]]], caden
         loop.status = Status.AWAITING_REPLY
         loop.status_reason = f"no human answer since {loop.sent_at.date()}"
         loop.next_due = cadence.due_after(loop.steps_done, loop.clock, cal)
-
-
-def _closing_overrides(overrides: Sequence[Override]) -> dict[str, list[tuple[int, Override]]]:
-    """The owner's stop, won and lost commands by target, each with its place in time order."""
-    closing: dict[str, list[tuple[int, Override]]] = {}
-    for place, item in enumerate(sorted(overrides, key=lambda o: o.at)):
-        if item.action in ("stop", "won", "lost"):
-            closing.setdefault(item.target, []).append((place, item))
-    return closing
-
-
-def _manual_status(
-    loop: Loop, closing: Mapping[str, list[tuple[int, Override]]]
-) -> tuple[Status, str] | None:
-    """The last of the owner's commands since the quote that names one of its people, the
-    quote or its Message-ID."""
-    targets = {*loop.people, loop.quote["key"], loop.quote["message_id"]}
-    found = [(place, item) for target in targets for place, item in closing.get(target, ())
-             if item.at >= loop.sent_at]
-    if not found:
-        return None
-    item = max(found, key=lambda pair: pair[0])[1]
-    status = Status.STOPPED if item.action == "stop" else Status(item.action)
-    return status, f"the owner marked it {status.value} on {item.at.date()}"
+        if loop.due_on is not None and loop.steps_done == 1:
+            loop.next_due = cal.at_draft_time(loop.due_on)
