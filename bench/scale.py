@@ -170,7 +170,7 @@ def mbsync_resync(acc: dict, home: Path, repeat: int) -> list[float]:
     return [timed(argv, dict(os.environ), home)["seconds"] for _ in range(repeat)]
 
 
-def measure(server: object, size: int, seed: int, repeat: int) -> dict:
+def measure(server: object, size: int, seed: int, repeat: int, rounds: int) -> dict:
     t0 = time.perf_counter()
     acc, info = run.build_account(server, f"scale{size}", size, seed)
     home = WORK / f"box-{size}"
@@ -183,7 +183,7 @@ def measure(server: object, size: int, seed: int, repeat: int) -> dict:
     store = home / "state" / "inboxfollow.json"
     run.log(f"{size}: account ready in {time.perf_counter() - t0:.0f} s")
     floors, firsts = [], []
-    for _ in range(repeat):
+    for _ in range(rounds):
         floors.append(run.run_child("floor", acc=acc))
         for old in store.parent.glob("*") if store.parent.exists() else []:
             old.unlink()
@@ -244,6 +244,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="2000,20000,100000")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sync-rounds", default="",
+                        help="first-sync rounds per size, e.g. 5,5,1 (default: --repeat)")
     parser.add_argument("--seed", type=int, default=20_000)
     parser.add_argument("--write", action="store_true", help="add the table to RESULTS.md")
     args = parser.parse_args()
@@ -254,9 +256,12 @@ def main() -> None:
     server = DovecotServer.start()
     results = []
     try:
-        for size in (int(s) for s in args.sizes.split(",")):
+        sizes = [int(s) for s in args.sizes.split(",")]
+        rounds = [int(r) for r in args.sync_rounds.split(",")] if args.sync_rounds else []
+        for i, size in enumerate(sizes):
             t = time.perf_counter()
-            results.append(measure(server, size, args.seed, args.repeat))
+            results.append(measure(server, size, args.seed, args.repeat,
+                                   rounds[i] if i < len(rounds) else args.repeat))
             results[-1]["seconds"] = time.perf_counter() - t
             run.log(f"{size}: done in {results[-1]['seconds']:.0f} s")
     finally:
@@ -269,7 +274,8 @@ def main() -> None:
         took = ", ".join(f"{r['size']:,}: {r['seconds'] / 60:.0f} min" for r in results)
         with (BENCH / "RESULTS.md").open("a", encoding="utf-8") as out:
             out.write(f"\n## Scale, every size ({started:%Y-%m-%d}, bench/scale.py)\n\n"
-                      f"Machine: {json.dumps(machine)}. Repeats: {args.repeat}. "
+                      f"Machine: {json.dumps(machine)}. Repeats: {args.repeat} (first-sync "
+                      f"rounds: {args.sync_rounds or args.repeat}). "
                       f"Run time per size: {took}.\n\n{text}\n")
 
 
