@@ -138,6 +138,7 @@ class Config:
     capture: CaptureConfig | None = None
     batch_size: int = 500
     sync_minutes: int = 15
+    future_hours: int = 24  # [sync].future_hours: a later Date is taken for a wrong clock
     quote_rules: QuoteRules = DEFAULT_RULES
     quote_cadence: Cadence = DEFAULT_CADENCE
     calendar: Calendar = field(default_factory=Calendar)
@@ -152,11 +153,11 @@ class Config:
         """The owner as the rules see them: name, addresses, capture address, team domains."""
         if self.capture is None:
             return Owner(self.owner_name, frozenset(self.owner_addresses), "",
-                         frozenset(self.team_domains))
+                         frozenset(self.team_domains), future_slack_hours=self.future_hours)
         return CaptureOwner(self.owner_name, frozenset(self.owner_addresses),
                             self.capture.address, frozenset(self.team_domains),
                             self.capture.trusted_authserv_ids, self.capture.plus_delimiter,
-                            self.calendar)
+                            self.calendar, future_slack_hours=self.future_hours)
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -213,6 +214,8 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
         sync_minutes=positive(
             "[sync].every_minutes", sections.get("sync", {}).get("every_minutes", 15)
         ),
+        future_hours=positive("[sync].future_hours",
+                              sections.get("sync", {}).get("future_hours", 24)),
         quote_rules=_quote_rules(sections.get("quotes", {})),
         quote_cadence=_quote_cadence(sections),
         calendar=_calendar(sections.get("calendar", {}), zone(owner["timezone"])),

@@ -96,6 +96,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "sync": {
         "batch_size": Key(int, 500, hint="messages fetched per request, e.g. 500"),
         "every_minutes": Key(int, 15, hint="how often `inboxfollow run` syncs, e.g. 15"),
+        "future_hours": Key(int, 24, hint="a Date more than this many hours after the "
+                            "message arrived is replaced by the arrival time, e.g. 24"),
     },
     "quotes": {
         "words": Key(list, [], hint='words that name an offer, e.g. ["quote", "angebot"]'),

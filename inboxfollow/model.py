@@ -121,6 +121,9 @@ class Owner:
     addresses: frozenset[str]  # lower-cased
     capture_address: str = ""  # lower-cased; "" when not configured
     team_domains: frozenset[str] = frozenset()  # the team's other domains, from the config
+    # A Date more than this many hours after the message arrived is a wrong clock or a lie
+    # ([sync].future_hours): the arrival time stands in for it.
+    future_slack_hours: int = field(default=24, kw_only=True)
 
     def is_owner(self, email: str) -> bool:
         """True for any of the owner's addresses, also with a +tag."""

@@ -96,6 +96,22 @@ def test_a_future_date_does_not_become_the_last_touch() -> None:
     assert record["date"] == RECEIVED.isoformat()
 
 
+def test_the_future_limit_is_a_setting(tmp_path: Path) -> None:
+    """[sync].future_hours (default 24): with 72, a Date two days ahead is kept."""
+    fetched = _fetched(_raw("Tue, 3 Mar 2026 09:00:00 +0000"), RECEIVED)
+    verdict = Classification(Kind.HUMAN, "x")
+    owner = Owner("Me", frozenset({"me@y.example"}))
+    assert build_record(parse_message(fetched), verdict, fetched, owner)["date"] == (
+        RECEIVED.isoformat())
+    config = tmp_path / "c.toml"
+    config.write_text('[owner]\nname = "Me"\naddresses = ["me@y.example"]\n'
+                      '[maildir]\npath = "mail"\n[sync]\nfuture_hours = 72\n')
+    patient = load_config(config).owner
+    assert patient.future_slack_hours == 72
+    assert build_record(parse_message(fetched), verdict, fetched, patient)["date"] == (
+        "2026-03-03T09:00:00+00:00")
+
+
 def test_messages_without_message_id_keep_apart_and_copies_stay_one() -> None:
     date = "Mon, 2 Mar 2026 08:00:00 +0000"
     one = _fetched(_raw(date, "Please call me."), RECEIVED)

@@ -20,7 +20,6 @@ from inboxfollow.model import (
 
 OWN_TEXT_CHARS = 4000
 KEY_TEXT_CHARS = 500  # of the text, in the key of a message without a Message-ID
-FUTURE_SLACK = timedelta(days=1)  # a Date further after the receipt is clamped to it
 _MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[^>\r\n]+>)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -54,14 +53,15 @@ def direction_of(parsed: ParsedMessage, owner: Owner) -> Direction:
     return Direction.INBOUND
 
 
-def message_date(parsed: ParsedMessage, fetched: FetchedMessage) -> tuple[datetime, str]:
+def message_date(parsed: ParsedMessage, fetched: FetchedMessage,
+                 slack: timedelta = timedelta(hours=24)) -> tuple[datetime, str]:
     """The Date header, else the server's INTERNALDATE, else the epoch (noted).
 
-    A Date more than FUTURE_SLACK after the receipt (INTERNALDATE, or a Maildir file's
+    A Date more than `slack` after the receipt (INTERNALDATE, or a Maildir file's
     delivery time) is a wrong clock or a lie: the receipt time stands in for it."""
     if parsed.date is not None:
         received = fetched.internaldate
-        if received is not None and parsed.date > received + FUTURE_SLACK:
+        if received is not None and parsed.date > received + slack:
             return received.astimezone(UTC), "internaldate (Date in the future)"
         return parsed.date.astimezone(UTC), "header"
     if fetched.internaldate is not None:
@@ -80,7 +80,7 @@ def build_record(
     owner: Owner,
 ) -> dict[str, Any]:
     """The stored form of one message: facts only, no raw body."""
-    date, date_source = message_date(parsed, fetched)
+    date, date_source = message_date(parsed, fetched, timedelta(hours=owner.future_slack_hours))
     direction = direction_of(parsed, owner)
     loc = fetched.location
     own_text = ""
