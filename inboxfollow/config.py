@@ -280,9 +280,10 @@ def _store_path(base: Path, value: str | None, env: Mapping[str, str] | None) ->
         return _resolve(base, value)
     new, old = default_state_dir(env) / STORE_FILE, base / OLD_STORE
     if not new.exists() and old.is_file():
+        files = old.parent / f"{old.stem}*"  # the store file and its messages file
         LOG.warning("using the store at %s, the old default place; the new one is %s: stop "
-                    "inboxfollow, then `mkdir -p %s && mv %s %s` (or set [store].path)",
-                    old, new, new.parent, old, new)
+                    "inboxfollow, then `mkdir -p %s && mv %s %s/` (or set [store].path)",
+                    old, new, new.parent, files, new.parent)
         return old
     return new
 

@@ -253,7 +253,7 @@ def test_a_store_at_the_old_default_place_is_used_with_a_one_line_notice(
         assert load_config(write(tmp_path, OWNER), env).store_path == old
     [notice] = caplog.messages
     assert "\n" not in notice and str(old) in notice and str(new) in notice
-    assert f"mkdir -p {new.parent} && mv {old} {new}" in notice
+    assert f"mkdir -p {new.parent} && mv {old.parent}/inboxfollow* {new.parent}/" in notice
     caplog.clear()
     explicit = OWNER + "[store]\npath = 'state/inboxfollow.json'\n"  # as written: no notice
     assert load_config(write(tmp_path, explicit), env).store_path == old
