@@ -144,8 +144,7 @@ def test_the_demo_says_commands_that_work_from_here(tmp_path: Path) -> None:
 def test_demo_sh_says_the_venv_script(tmp_path: Path) -> None:
     """scripts/demo.sh runs .venv/bin/inboxfollow: its Try lines name that, whole."""
     script = ROOT / ".venv" / "bin" / "inboxfollow"
-    if not script.exists():
-        pytest.skip("no .venv/bin/inboxfollow in this checkout")
+    assert script.exists(), "scripts/install-deps.sh makes .venv/bin/inboxfollow"
     done = subprocess.run([str(script), "demo", "--dir", str(tmp_path / "d"), "--now", NOW],
                           cwd=tmp_path, env=cli_env(), capture_output=True, text=True,
                           timeout=60, check=False)

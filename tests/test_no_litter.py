@@ -20,8 +20,6 @@ from inboxfollow.errors import StoreLockedError
 from inboxfollow.store import open_store
 from tests.mailgen import OWNER, cli_env, message
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
-
 GONE_WITHIN = 10.0  # seconds a killed tree may take to go (it takes well under one)
 
 
