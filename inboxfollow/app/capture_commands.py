@@ -2,9 +2,9 @@
 --kind` (quote and reminder loops) and `promises` (what the owner promised, by when), text
 or JSON; and the digest a +pending asked for.
 
-The CLI table (inboxfollow/cli/parser.py) names `cmd_commands` and `cmd_loops` with the
-argument builders below; they take the CLI's Context, seen here only through the
-`CommandContext` protocol (the app never imports the CLI).
+The CLI (inboxfollow/cli/) defines their arguments and calls `cmd_commands`, `cmd_loops`
+and `cmd_promises` with its Context, seen here only through the `CommandContext` protocol
+(the app never imports the CLI).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from inboxfollow.app.capture import DIGEST_REQUESTED, LOG_KEY, commands_json
 from inboxfollow.config import Config
 from inboxfollow.store import Store, open_store
 
-KINDS = ("quote", "reminder", "waiting", "all")
 DIGEST_DELIVERED = "digest_requested_delivered"
 
 
@@ -31,17 +30,6 @@ class CommandContext(Protocol):
 
     @property
     def now(self) -> datetime: ...
-
-
-def commands_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
-
-
-def loops_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--kind", choices=KINDS, default="all", help="which loops to list")
-    parser.add_argument("--status", default="awaiting_reply",
-                        help="awaiting_reply (the default), replied, ..., or all")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
 
 
 def cmd_commands(ctx: CommandContext) -> int:
@@ -91,11 +79,6 @@ def cmd_loops(ctx: CommandContext) -> int:
     if not loops:
         print(f"no {ctx.args.kind} loops with status {ctx.args.status}")
     return 0
-
-
-def promises_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--all", action="store_true", help="also the promises kept")
-    parser.add_argument("--json", action="store_true", help="print JSON instead of lines")
 
 
 def cmd_promises(ctx: CommandContext) -> int:
