@@ -151,6 +151,28 @@ def test_drafts_go_in_after_a_read_only_look_and_are_found_again(server: Server)
     assert len(stored) == 4 and all("\\Draft" in m.flags for m in stored)
 
 
+def test_a_poll_on_one_long_connection_sees_mail_in_the_folder_it_read_last(
+    server: Server,
+) -> None:
+    """STATUS on the selected folder may answer from the session's old view (Dovecot does):
+    the mailbox leaves the folder first, so a daemon's poll never misses a new reply."""
+    sent, drafts = server.folder("Sent"), server.folder("Drafts")
+    server.deliver([Delivery("Sent", draft(1), T0)])
+    with server.mailbox() as box:
+        (first,) = [m for batch in box.fetch_headers(sent, 0) for m in batch]  # Sent selected
+        before = box.status(sent)
+        server.deliver([Delivery("Sent", draft(2), T0)])
+        after = box.status(sent)
+        assert (after.messages, after.uidnext) == (before.messages + 1, before.uidnext + 1)
+        new = [m.location.uid for batch in box.fetch_headers(sent, first.location.uid)
+               for m in batch]
+        assert new == [before.uidnext]
+        box.append(drafts, draft(3), ("\\Draft",), T0)
+        box.delete(drafts, box.search_header(drafts, "Message-ID", "<any-3@inboxfollow.example>"))
+        server.deliver([Delivery("Drafts", draft(4), T0)])  # Drafts was selected read-write
+        assert box.status(drafts).messages == 1
+
+
 def test_an_append_cut_off_is_retried_without_a_duplicate(server: Server) -> None:
     drafts = server.folder("Drafts")
     proxy = CuttingProxy(server.account.host, server.account.port)

@@ -329,7 +329,7 @@ def german_quote() -> bytes:
 
 
 def test_a_german_quote_to_two_people_gets_one_german_draft_to_both(world: World) -> None:
-    world.delete_drafts()  # (selects another folder: the IMAP session then sees new mail)
+
     world.deliver("Sent", german_quote())
     world.sync()
     assert world.drafts_run(NOW) == ["create", "create"]  # the oak shelves quote, and this

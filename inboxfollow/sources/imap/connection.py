@@ -108,11 +108,21 @@ class ImapConnection:
     def ready_to_append(self, client: IMAPClient, folder: str) -> None:
         """Leave `folder` if it is selected read-only: Courier refuses an APPEND into the
         folder selected with EXAMINE ("Current box is selected READ-ONLY")."""
-        if self._selected != (folder, True):
+        if self._selected == (folder, True):
+            self.leave(client, folder)
+
+    def leave(self, client: IMAPClient, folder: str) -> None:
+        """Leave `folder` if it is selected. A server answers STATUS on the selected folder
+        from the session's own view (RFC 3501 6.3.10 advises against it): Dovecot then
+        misses mail delivered since, so a poll on a long-lived connection would not see a
+        reply until the next reconnect. Nothing is expunged on the way out."""
+        if self._selected is None or self._selected[0] != folder:
             return
         if client.has_capability("UNSELECT"):
             client.unselect_folder()
         else:
+            if not self._selected[1]:
+                client.select_folder(folder, readonly=True)
             client.close_folder()  # after EXAMINE, CLOSE removes nothing (RFC 3501 6.4.2)
         self._selected = None
 

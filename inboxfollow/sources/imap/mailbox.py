@@ -78,7 +78,12 @@ class ImapMailbox:
 
     def status(self, folder: str) -> FolderStatus:
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
-        values = self._conn.run(f"STATUS {folder}", lambda c: c.folder_status(folder, items))
+
+        def status(client: IMAPClient) -> dict[bytes, Any]:
+            self._conn.leave(client, folder)  # else a stale view of the selected folder
+            return dict(client.folder_status(folder, items))
+
+        values = self._conn.run(f"STATUS {folder}", status)
         return FolderStatus(
             uidvalidity=int(values[b"UIDVALIDITY"]),
             uidnext=int(values[b"UIDNEXT"]),
