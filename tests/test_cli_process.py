@@ -13,7 +13,7 @@ import pytest
 
 from inboxfollow.cli import build_parser, main
 from inboxfollow.cli.parser import COMMANDS
-from inboxfollow.cli.service import cycle_line
+from inboxfollow.cli.service import cycle_line, cycle_printer
 from tests.mailgen import ROOT, cli_env, ok, ok_json, run_cli
 from tests.test_cli_views import NOW, synced_sample
 
@@ -121,6 +121,24 @@ def test_a_cycle_line_has_a_time_stamp() -> None:
     assert cycle_line(when, []) == "2026-03-10 09:00:00 nothing due"
     assert cycle_line(when, ["sync: 1 new", "drafts: 2 created"]) == (
         "2026-03-10 09:00:00 sync: 1 new; drafts: 2 created")
+
+
+def test_run_prints_every_cycle_that_did_something_and_idle_ones_once_an_hour(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import datetime, timedelta
+
+    start = datetime.fromisoformat(NOW)
+    ticks = iter(start + timedelta(minutes=m) for m in (0, 1, 2, 3, 61, 62, 125))
+    report = cycle_printer(lambda: next(ticks))
+    for lines in ([], [], ["sync: 1 new"], [], [], [], []):
+        report(lines)
+    assert capsys.readouterr().out.splitlines() == [
+        "2026-03-10 09:00:00 nothing due",
+        "2026-03-10 09:02:00 sync: 1 new",
+        "2026-03-10 10:02:00 nothing due",  # an hour after the last line
+        "2026-03-10 11:05:00 nothing due",
+    ]
 
 
 def test_main_in_process_returns_the_exit_code(tmp_path: Path,

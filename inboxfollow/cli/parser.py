@@ -121,7 +121,7 @@ def _drafts(parser: argparse.ArgumentParser) -> None:
 def _run(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="do what is due now, then exit")
     parser.add_argument("-q", "--quiet", action="store_true",
-                        help="print nothing per cycle (default: one line per cycle)")
+                        help="print nothing (default: a line per cycle that did something)")
     parser.add_argument("--tick", type=int, default=60, help=argparse.SUPPRESS)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from inboxfollow.cli.context import Context, config_location, example_config, parse_now
@@ -18,11 +18,21 @@ def cycle_line(when: datetime, lines: list[str]) -> str:
     return f"{when:%Y-%m-%d %H:%M:%S} {'; '.join(lines) if lines else 'nothing due'}"
 
 
+QUIET_LINE_EVERY = timedelta(hours=1)
+
+
 def cycle_printer(clock: Callable[[], datetime]) -> Callable[[list[str]], None]:
-    """Prints each cycle's line at once (a journal or a pipe sees it as it happens)."""
+    """Prints each cycle that did something at once (a journal or a pipe sees it as it
+    happens); a cycle with nothing due only when nothing was printed for an hour, so the
+    journal shows the daemon alive without 1,440 "nothing due" lines a day."""
+    last: list[datetime] = []
 
     def report(lines: list[str]) -> None:
-        print(cycle_line(clock(), lines), flush=True)
+        when = clock()
+        if not lines and last and when - last[0] < QUIET_LINE_EVERY:
+            return
+        last[:] = [when]
+        print(cycle_line(when, lines), flush=True)
 
     return report
 
