@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
 from inboxfollow.app.capture_check import check_capture_trust
 from inboxfollow.config import Config
@@ -11,8 +12,10 @@ from inboxfollow.sources.from_config import open_mailboxes
 from inboxfollow.sources.mailbox import DRAFTS, INBOX, SENT, Mailbox
 
 
-def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:
-    """Print what was found; return the problems (empty when all is well)."""
+def run_checks(config: Config, emit: Callable[[str], None],
+               deep: datetime | None = None) -> list[str]:
+    """Print what was found; return the problems (empty when all is well). `deep`: also
+    derive what is kept beside the store anew at that time and compare."""
     emit(f"ok: config {config.path} is valid")
     problems: list[str] = []
     try:
@@ -28,8 +31,31 @@ def run_checks(config: Config, emit: Callable[[str], None]) -> list[str]:
         problems += _check_source(source, section, emit)
     if config.capture is not None and not problems:
         check_capture_trust(config, emit)
+    if deep is not None:
+        problems += _check_kept(config, deep, emit)
     emit("all checks passed" if not problems else f"{len(problems)} problem(s) found")
     return problems
+
+
+KEPT = {
+    "same": "ok: derived state {name!r} equals a derivation from every stored message",
+    "stale": "ok: derived state {name!r} is out of date; the next command derives it anew",
+    "absent": "ok: derived state {name!r} is not kept yet",
+    "different": "problem: derived state {name!r} differed from a derivation from every "
+                 "stored message; removed, the next command derives it anew",
+}
+
+
+def _check_kept(config: Config, now: datetime, emit: Callable[[str], None]) -> list[str]:
+    from inboxfollow.app.loops import verify_kept
+    from inboxfollow.store import open_store
+
+    with open_store(config.store_path, readonly=True) as store:
+        found = verify_kept(store, config, now)
+    for name, verdict in found:
+        emit(KEPT[verdict].format(name=name))
+    return [f"derived state {name!r} differed" for name, verdict in found
+            if verdict == "different"]
 
 
 def _check_source(source: Mailbox, section: str, emit: Callable[[str], None]) -> list[str]:

@@ -59,7 +59,7 @@ def compose(config: Config, store: Store, now: datetime,
     return subject, text, html, _summary(data.actions, data.sections)
 
 
-def promise_rows_of(records: list[dict[str, Any]], config: Config, now: datetime,
+def promise_rows_of(records: Sequence[dict[str, Any]], config: Config, now: datetime,
                     overdue_only: bool) -> list[Row]:
     """The owner's open promises due by today (the checklist), or overdue (the digest)."""
     promises = derive_promises(records, config.owner, now, config.calendar)

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
+from inboxfollow.app.derived_state import (
+    Basis,
+    Derivable,
+    DerivedState,
+    inputs_digest,
+    state_folder,
+)
 from inboxfollow.config import Config
 from inboxfollow.rules.loops import Derivation, Override, Status, derive_loops
 from inboxfollow.store import Store
@@ -17,7 +25,8 @@ def overrides_of(store: Store) -> list[Override]:
     ]
 
 
-Derived = tuple[list[dict[str, Any]], Derivation]
+T = TypeVar("T")
+Derived = tuple[Sequence[dict[str, Any]], Derivation]
 # A derivation made ahead (`derive_ahead`), by what it was derived from: the store's
 # content token (the same data in any Store loaded from the same file version), the
 # config and the time. Taken by the next `derive` with the same key, or dropped.
@@ -49,22 +58,105 @@ def derive_ahead(store: Store, config: Config, now: datetime) -> None:
 
 
 def _derive(store: Store, config: Config, now: datetime) -> Derived:
-    records = store.all_messages()
-    derivation = derive_loops(
-        records,
-        config.owner,
-        now,
-        overrides_of(store),
-        config.quote_rules,
-        config.quote_cadence,
-        config.calendar,
-        skipped_steps(store),
-    )
+    records = StoredMessages(store)
+    derivation = remembered(LOOPS, store, config, now, records)
     pending = {d["loop_id"]: d["message_id"] for d in store.drafts.all() if d["state"] == "pending"}
     for loop in derivation.loops:
-        if loop.status is Status.AWAITING_REPLY:
-            loop.pending_draft = pending.get(loop.id, "")
+        loop.pending_draft = pending.get(loop.id, "") if loop.status is Status.AWAITING_REPLY \
+            else ""
     return records, derivation
+
+
+def _loop_inputs(store: Store, config: Config) -> tuple[Any, ...]:
+    return overrides_of(store), skipped_steps(store)
+
+
+def _loops(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: Config,
+           now: datetime) -> tuple[Derivation, datetime | None]:
+    overrides, skipped = inputs
+    derivation = derive_loops(records, config.owner, now, overrides, config.quote_rules,
+                              config.quote_cadence, config.calendar, skipped)
+    times = [o.at for o in overrides] + [t for ts in skipped.values() for t in ts]
+    return derivation, horizon(records, times)
+
+
+LOOPS = Derivable("loops", _loop_inputs, _loops)
+
+
+def remembered(what: Derivable[T], store: Store, config: Config, now: datetime,
+               records: Sequence[dict[str, Any]] | None = None) -> T:
+    """`what` derived from the store at `now`: the kept result when it holds (see
+    derived_state), else derived from the stored messages and kept."""
+    inputs = what.inputs(store, config)
+    messages = records if records is not None else StoredMessages(store)
+    token = store.messages_token
+    basis = None if token is None else Basis(token, inputs_digest(config.raw, inputs))
+    return kept_state(store).get(what.name, basis, now,
+                                 lambda: what.derive(messages, inputs, config, now))
+
+
+def verify_kept(store: Store, config: Config, now: datetime,
+                kinds: Sequence[Derivable[Any]] = ()) -> list[tuple[str, str]]:
+    """For `check --deep`: each kept result that holds now, derived anew and compared.
+    Returns (name, "same" | "stale" | "absent" | "different") for each; a different
+    one is removed, so the next command derives it anew."""
+    state, records = kept_state(store), StoredMessages(store)
+    token = store.messages_token
+    found = []
+    for what in kinds or (LOOPS,):
+        inputs = what.inputs(store, config)
+        kept = state.read(what.name)
+        if kept is None:
+            found.append((what.name, "absent"))
+            continue
+        basis = None if token is None else Basis(token, inputs_digest(config.raw, inputs))
+        if basis is None or kept.key != basis.key(what.name) or not kept.holds_at(now):
+            found.append((what.name, "stale"))
+            continue
+        fresh, _ = what.derive(records, inputs, config, now)
+        same = fresh == kept.value
+        if not same:
+            state.forget(what.name)
+        found.append((what.name, "same" if same else "different"))
+    return found
+
+
+def kept_state(store: Store) -> DerivedState:
+    return DerivedState(state_folder(store.path))
+
+
+def horizon(records: Iterable[dict[str, Any]], times: Iterable[datetime] = ()) -> datetime | None:
+    """The latest date among the messages and `times` (what a derivation up to `now`
+    depends on `now` through): None when there is none."""
+    dates = [datetime.fromisoformat(r["date"]) for r in records] + list(times)
+    return max(dates, default=None)
+
+
+class StoredMessages(Sequence[dict[str, Any]]):
+    """The stored messages, read when first used: a kept derivation needs none."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._records: list[dict[str, Any]] | None = None
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        if self._records is None:
+            self._records = self._store.all_messages()
+        return self._records
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.records)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> Any:
+        return self.records[index]
 
 
 def skipped_steps(store: Store) -> dict[str, list[datetime]]:

@@ -84,6 +84,12 @@ def _history(parser: argparse.ArgumentParser) -> None:
     _contacts(parser)
 
 
+def _check(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--deep", action="store_true",
+                        help="also derive what is kept beside the store anew from every "
+                             "stored message and compare")
+
+
 def _quotes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", default="awaiting_reply", choices=(*STATUSES, "all"),
                         help="which loops to show (default: awaiting_reply)")
@@ -149,7 +155,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("history", commands.cmd_history, "one contact's touches, oldest first",
             ("inboxfollow history ana@example.com",), _history),
     Command("check", service.cmd_check, "config, server, login, folders and capabilities",
-            ("inboxfollow check",)),
+            ("inboxfollow check", "inboxfollow check --deep"), _check),
     Command("quotes", commands.cmd_quotes, "quotes and their follow-up loops",
             ("inboxfollow quotes --status all", "inboxfollow quotes --json"), _quotes),
     Command("quote", commands.cmd_quote, "mark an outbound message as a quote (or --not)",

@@ -75,7 +75,7 @@ def cmd_digest(ctx: Context) -> int:
 def cmd_check(ctx: Context) -> int:
     from inboxfollow.app.check import run_checks
 
-    problems = run_checks(ctx.config, print)
+    problems = run_checks(ctx.config, print, ctx.now if ctx.args.deep else None)
     return 1 if problems else 0
 
 

@@ -12,7 +12,7 @@ a crash interrupted. Read-only stores take no lock and cannot commit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
 from contextlib import contextmanager, nullcontext
 from copy import deepcopy
 from pathlib import Path
@@ -83,6 +83,12 @@ class Store:
         if self._storage.dirty or stamp is None:
             return None
         return str(self.path.resolve()), stamp
+
+    @property
+    def messages_token(self) -> Hashable | None:
+        """Names the stored messages while they are exactly what the files hold, across
+        processes (None once changed in memory): kept derivations are keyed by it."""
+        return self._storage.messages_token()
 
     def _check_schema(self) -> None:
         version = check_schema_version(self.get_meta("schema_version"), self.path,

@@ -129,6 +129,14 @@ class SplitStorage(Storage):
         check_table(MESSAGES, table, self.messages_path, self.advice)
         return table
 
+    def messages_token(self) -> tuple[str, str, Stamp | None] | None:
+        """The messages file's name, the generation the store file counts, and the
+        file's stamp; None while the messages differ from what the files hold."""
+        if self.inline or MESSAGES in self._tables.changed:
+            return None
+        return (str(self.messages_path.resolve()), json.dumps(self._split, sort_keys=True),
+                file_stamp(self.messages_path) if self._split else None)
+
     def flush(self) -> None:
         if not self.dirty:
             return
