@@ -17,8 +17,8 @@ from inboxfollow.config import (
     load_config,
 )
 from inboxfollow.config_schema import SCHEMA
-from inboxfollow.rules.waiting import DEFAULT_WAITING_DAYS
 from inboxfollow.errors import ConfigError
+from inboxfollow.rules.waiting import DEFAULT_WAITING_DAYS
 
 ISSUE_EXAMPLE = """\
 [owner]

@@ -87,10 +87,11 @@ _DEFER = LazyPattern("|".join([
 _REQUEST = LazyPattern("|".join([
     r"\?|¿",
     r"\b(?:could|can|would|will)\s+you\b", r"\bplease\s+(?:send|let|confirm|advise|call|"
-    r"share|check|provide|tell)\b", r"\blet\s+me\s+know\b", r"\b(?:i|we)\s+(?:need|would\s+"
-    r"like|'d\s+like)\b",
+    r"share|check|provide|tell)\b", r"\blet\s+me\s+know\b",
+    r"\b(?:i|we)(?:\s+need|\s+would\s+like|['’]d\s+like)\b",
     r"\b(?:könnten|können|würden|koennten|wuerden)\s+sie\b", r"\bbitte\s+(?:senden|schicken|"
-    r"geben|bestätigen|rufen|teilen|melden)\b", r"\bgeben\s+sie\s+(?:mir|uns)\s+bescheid\b",
+    r"geben|bestätigen|rufen|teilen|melden)\b",
+    r"\bgeben\s+sie\s+(?:mir|uns)\s+(?:bitte\s+)?(?:kurz\s+)?bescheid\b",
     r"\b(?:ich|wir)\s+(?:bräuchten|brauchen|hätten\s+gern|möchten)\b", r"\bbitte\s+um\b",
     r"\b(?:pourriez|pouvez|pourrais|peux)[-\s](?:vous|tu)\b", r"\bmerci\s+de\b",
     r"\b(?:envoyez|confirmez|indiquez|dites)[-\s](?:moi|nous)\b",

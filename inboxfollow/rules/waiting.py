@@ -8,13 +8,18 @@ or the message. It is listed, never drafted.
 
 The question is read from the record's `asks` (the asking sentence, kept at sync
 when the message's text was fetched) or, failing that, its `text`.
+
+This is the one definition of "waiting for your answer": the digest, the daily
+checklist and `loops --kind waiting` (text and JSON) all ask `WaitingRule.find`.
+A question older than the rule's horizon (the digest's quiet days) is no longer
+listed here: by then the contact is a quiet contact to call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from inboxfollow.model import Owner
@@ -43,10 +48,16 @@ class Waiting:
 
 def waiting_for_answer(
     records: Iterable[dict[str, Any]], owner: Owner, now: datetime, calendar: Calendar,
-    days: int = DEFAULT_WAITING_DAYS, stopped: Iterable[str] = (),
+    days: int = DEFAULT_WAITING_DAYS, stopped: Iterable[str | tuple[str, datetime]] = (),
+    horizon_days: int | None = None,
 ) -> list[Waiting]:
-    """Every unanswered question older than `days` working days at `now`, oldest first."""
-    stop = set(stopped)
+    """Every unanswered question older than `days` working days at `now`, oldest first.
+
+    `stopped`: the targets of the owner's stop commands (a contact's address, a message's
+    key or ID, one of its conversation), each maybe with when it was given: a stop clears
+    the questions asked before it. `horizon_days`: questions older than that many days
+    are left out (None: none is)."""
+    stops = [(s, None) if isinstance(s, str) else s for s in stopped]
     mail = sorted((r for r in unify(records) if r["kind"] == "human"
                    and datetime.fromisoformat(r["date"]) <= now),
                   key=lambda r: (r["date"], r["key"]))
@@ -63,9 +74,35 @@ def waiting_for_answer(
         if not question:
             continue
         received = datetime.fromisoformat(record["date"]).astimezone(calendar.tz).date()
-        due = add_step(received, Step(days, "bd"), calendar)
+        due = add_step(received, Step(days, "bd"), calendar) if days else received
         open_[sender[1]] = Waiting(record, sender[1], sender[0], question, due)
     today = now.astimezone(calendar.tz).date()
-    found = [w for w in open_.values() if w.due <= today
-             and w.contact not in stop and w.record["key"] not in stop]
+    oldest = None if horizon_days is None else now - timedelta(days=horizon_days)
+    found = [w for w in open_.values() if w.due <= today and not _stopped(w, stops)
+             and (oldest is None or datetime.fromisoformat(w.record["date"]) >= oldest)]
     return sorted(found, key=lambda w: w.record["date"])
+
+
+def _stopped(item: Waiting, stops: Iterable[tuple[str, datetime | None]]) -> bool:
+    record = item.record
+    names = {item.contact, record["key"], record.get("message_id") or "",
+             *record.get("ids", ()), *record.get("references", ()),
+             *record.get("in_reply_to", ())}
+    asked = datetime.fromisoformat(record["date"])
+    return any(target in names and (at is None or at >= asked) for target, at in stops)
+
+
+@dataclass(frozen=True)
+class WaitingRule:
+    """The rule with the owner's settings: the calendar, N working days ([digest].
+    waiting_days), their stop commands and the horizon ([digest].quiet_days)."""
+
+    calendar: Calendar
+    days: int = DEFAULT_WAITING_DAYS
+    stopped: tuple[tuple[str, datetime], ...] = ()
+    horizon_days: int | None = None
+
+    def find(self, records: Iterable[dict[str, Any]], owner: Owner,
+             now: datetime) -> list[Waiting]:
+        return waiting_for_answer(records, owner, now, self.calendar, self.days, self.stopped,
+                                  self.horizon_days)
