@@ -13,8 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from inboxfollow.errors import InboxfollowError
+from inboxfollow.mail.text import one_line
+from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Calendar
 from inboxfollow.rules.commitments import find_promise
+from inboxfollow.rules.contacts import all_touches
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.steps import followup_label
 from inboxfollow.store import Store
@@ -176,6 +179,23 @@ def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
     if loop.pending_draft:
         lines.append(f"    waiting in Drafts: {loop.pending_draft}")
     lines += [f"    note: {note}" for note in loop.notes]
+    return lines
+
+
+def logged_lines(records: list[dict[str, Any]], owner: Owner, wanted: str,
+                 tz: Any) -> list[str]:
+    """A contact's calls, meetings and notes logged by capture command (+call, +note), for
+    `explain` of their address: when, what, and the text it carries."""
+    address = wanted.strip().strip("<>").lower()
+    if "@" not in address:
+        return []
+    mine = [t for t in all_touches(records, owner) if t.contact == address and t.logged]
+    lines = [f"{address}: {len(mine)} call(s) and note(s) logged by capture command"] if mine \
+        else []
+    for touch in mine:
+        when = touch.date.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"  {when} {touch.kind} ({touch.key}), {touch.subject!r}: "
+                     f"{one_line(touch.text)[:200]!r}")
     return lines
 
 
