@@ -136,6 +136,8 @@ def test_each_tag_end_to_end(imap_account: ImapAccount, tmp_path: Path) -> None:
     text = ok(run_cli("loops", "--kind", "waiting", config=config, env=env,
                       now=later.isoformat()))
     assert "1 person is waiting for your answer" in text
+    explained = ok(run_cli("explain", FAY[1], config=config, env=env, now=later.isoformat()))
+    assert "waiting for your answer since" in explained and "drawings" in explained
     preview = tmp_path / "digest.html"
     out = ok(run_cli("digest", "--preview", str(preview), config=config, env=env,
                      now=later.isoformat()))

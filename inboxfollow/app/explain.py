@@ -8,6 +8,7 @@ address (`contacts`), which explains that contact's loops.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,6 +21,7 @@ from inboxfollow.rules.commitments import find_promise
 from inboxfollow.rules.contacts import all_touches
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.steps import followup_label
+from inboxfollow.rules.waiting import Waiting
 from inboxfollow.store import Store
 from inboxfollow.textui import WIDTH, table
 
@@ -182,16 +184,19 @@ def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
     return lines
 
 
-def logged_lines(records: list[dict[str, Any]], owner: Owner, wanted: str,
-                 tz: Any) -> list[str]:
-    """A contact's calls, meetings and notes logged by capture command (+call, +note), for
-    `explain` of their address: when, what, and the text it carries."""
+def contact_lines(records: list[dict[str, Any]], owner: Owner, wanted: str, tz: Any,
+                  waiting: Sequence[Waiting] = ()) -> list[str]:
+    """For `explain` of a contact's address: whether they wait for the owner's answer
+    (`rules.waiting`), and their calls, meetings and notes logged by capture command
+    (+call, +note): when, what, and the text it carries."""
     address = wanted.strip().strip("<>").lower()
     if "@" not in address:
         return []
+    lines = [f"{address}: waiting for your answer since {w.record['date'][:10]} (listed from "
+             f"{w.due}): {one_line(w.question)!r}" for w in waiting if w.contact == address]
     mine = [t for t in all_touches(records, owner) if t.contact == address and t.logged]
-    lines = [f"{address}: {len(mine)} call(s) and note(s) logged by capture command"] if mine \
-        else []
+    if mine:
+        lines.append(f"{address}: {len(mine)} call(s) and note(s) logged by capture command")
     for touch in mine:
         when = touch.date.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         lines.append(f"  {when} {touch.kind} ({touch.key}), {touch.subject!r}: "

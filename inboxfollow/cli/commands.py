@@ -199,13 +199,14 @@ def cmd_mark(ctx: Context) -> int:
 
 
 def cmd_explain(ctx: Context) -> int:
-    from inboxfollow.app.explain import Target, explain, find_target, logged_lines
-    from inboxfollow.app.loops import derive
+    from inboxfollow.app.explain import Target, contact_lines, explain, find_target
+    from inboxfollow.app.loops import derive, waiting_rule
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
         records, derivation = derive(store, config, ctx.now)
-        logged = logged_lines(records, config.owner, ctx.args.id, config.timezone)
+        waiting = waiting_rule(store, config).find(records, config.owner, ctx.now)
+        logged = contact_lines(records, config.owner, ctx.args.id, config.timezone, waiting)
         try:
             target = find_target(store, derivation, ctx.args.id, ctx.followups)
         except InboxfollowError:
