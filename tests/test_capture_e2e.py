@@ -1,7 +1,7 @@
 """Every other capture tag end to end on the real Dovecot (test_capture_commands has +3d,
 +quote, +won, an unknown tag and a spoof): +call and +note become touches (also on a
-forward to the capture address alone), +noquote, +stop, +quote+1w and +pending; and
-who waits for the owner's answer agrees across `loops --kind waiting`, the digest and
+forward to the capture address alone), +noquote, +stop, +lost, +quote+1w and +pending;
+and who waits for the owner's answer agrees across `loops --kind waiting`, the digest and
 the JSON. Run as the owner runs it: `inboxfollow sync`, `contacts`, `history`, ..."""
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ GUS = ("Gus Moreau", "gus@moreau-bau.example")
 HAL = ("Hal Ortiz", "hal@ortiz-cafe.example")
 IDA = ("Ida Novak", "ida@novak-dental.example")
 JON = ("Jon Berg", "jon@berg-haus.example")
+KIM = ("Kim Sato", "kim@sato-studio.example")
 SENT_AT = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -73,6 +74,8 @@ def mail() -> list[Delivery]:
              tagged("stop")),
         sent("jon-q", [JON], "Next steps for the kitchen", "Let us do it as discussed.",
              tagged("quote+1w")),
+        sent("kim-lost", [KIM], "Quote: reception desk", "Our price for the desk is EUR 3,100.",
+             tagged("lost")),
         sent("pending", [("", tagged("pending"))], "digest please", "Send me the digest."),
     ]
 
@@ -97,7 +100,8 @@ def test_each_tag_end_to_end(imap_account: ImapAccount, tmp_path: Path) -> None:
     subjects = [str(m["Subject"]) for m in inbox(imap_account)]
     for done in ("+note done: Fwd: Shelves", "+call done: Our call today",
                  "+noquote done: Oak table", "+stop done: Quote: garden bench",
-                 "+quote+1w done: Next steps", "+pending done: digest please"):
+                 "+quote+1w done: Next steps", "+lost done: Quote: reception desk",
+                 "+pending done: digest please"):
         assert sum(done in s for s in subjects) == 1, (done, subjects)
     assert any(s.startswith("Follow-up digest") for s in subjects), subjects  # +pending
     note = next(m for m in inbox(imap_account) if "+note done" in str(m["Subject"]))
@@ -120,7 +124,7 @@ def test_each_tag_end_to_end(imap_account: ImapAccount, tmp_path: Path) -> None:
     loops = {lp["contact"]: lp for lp in ok_json(run_cli(
         "quotes", "--status", "all", "--json", config=config, env=env))}
     assert HAL[1] not in loops  # +noquote: quote words, but no loop
-    assert loops[IDA[1]]["status"] == "stopped"
+    assert loops[IDA[1]]["status"] == "stopped" and loops[KIM[1]]["status"] == "lost"
     assert loops[JON[1]]["kind"] == "quote" and loops[JON[1]]["status"] == "awaiting_reply"
     week = Calendar(BERLIN).next_working_day(SENT_AT.astimezone(BERLIN).date()
                                              + timedelta(days=7))
@@ -154,4 +158,5 @@ def test_each_tag_end_to_end(imap_account: ImapAccount, tmp_path: Path) -> None:
     finally:
         client.logout()
     to = " ".join(v[b"BODY[HEADER.FIELDS (TO)]"].decode() for v in heads.values())
-    assert JON[1] in to and IDA[1] not in to and HAL[1] not in to and FAY[1] not in to
+    assert JON[1] in to and FAY[1] not in to
+    assert not any(p[1] in to for p in (HAL, IDA, KIM))  # no quote, stopped, lost
