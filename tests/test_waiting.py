@@ -94,6 +94,18 @@ def test_a_stop_clears_the_questions_asked_before_it_only() -> None:
     assert len(waiting_for_answer([asked], OWNER, later, CAL, stopped=[old_stop])) == 1
 
 
+def test_a_call_the_owner_logged_answers_it_a_note_does_not() -> None:
+    asked = msg("a", ANN, [ME], 1, "Delivery", text="Could you call me about the delivery?")
+    def logged(tag: str) -> dict[str, Any]:
+        to = [["", f"dana+crm+{tag}@shop.example"]]
+        return msg(tag, ME, to, 5, "Fwd: Delivery", refs=("<a@x>",), trust="sent",
+                   text="Called Ann back: Tuesday works.")
+
+    later = T0 + timedelta(days=5)
+    assert waiting_for_answer([asked, logged("call")], OWNER, later, CAL) == []
+    assert len(waiting_for_answer([asked, logged("note")], OWNER, later, CAL)) == 1
+
+
 def test_past_the_horizon_a_question_is_a_quiet_contact_instead() -> None:
     asked = msg("a", ANN, [ME], 1, "Delivery", text="Could you deliver on Friday?")
     rule = WaitingRule(CAL, horizon_days=30)

@@ -3,8 +3,9 @@
 An inbound human message from a contact that asks a question or makes a request
 (`commitments.asks_something`, en/de/fr/es) waits for the owner's answer once N
 working days (default 2) passed without a human message from the owner to that
-contact. An answer clears it, and so does the owner's stop command on the contact
-or the message. It is listed, never drafted.
+contact. An answer clears it (also a call with them the owner logged by `+call`), and
+so does the owner's stop command on the contact or the message. It is listed, never
+drafted.
 
 The question is read from the record's `asks` (the asking sentence, kept at sync
 when the message's text was fetched) or, failing that, its `text`.
@@ -25,7 +26,7 @@ from typing import Any
 from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import Calendar, Step, add_step
 from inboxfollow.rules.commitments import asks_something
-from inboxfollow.rules.contacts import is_contact
+from inboxfollow.rules.contacts import all_touches, is_contact
 from inboxfollow.rules.identity import unify
 
 DEFAULT_WAITING_DAYS = 2
@@ -58,6 +59,9 @@ def waiting_for_answer(
     the questions asked before it. `horizon_days`: questions older than that many days
     are left out (None: none is)."""
     stops = [(s, None) if isinstance(s, str) else s for s in stopped]
+    records = list(records)
+    called = {t.contact: t.date for t in all_touches(records, owner)
+              if t.kind == "call" and t.date <= now}  # the last logged call with each
     mail = sorted((r for r in unify(records) if r["kind"] == "human"
                    and datetime.fromisoformat(r["date"]) <= now),
                   key=lambda r: (r["date"], r["key"]))
@@ -79,7 +83,9 @@ def waiting_for_answer(
     today = now.astimezone(calendar.tz).date()
     oldest = None if horizon_days is None else now - timedelta(days=horizon_days)
     found = [w for w in open_.values() if w.due <= today and not _stopped(w, stops)
-             and (oldest is None or datetime.fromisoformat(w.record["date"]) >= oldest)]
+             and (oldest is None or datetime.fromisoformat(w.record["date"]) >= oldest)
+             and not (w.contact in called
+                      and called[w.contact] > datetime.fromisoformat(w.record["date"]))]
     return sorted(found, key=lambda w: w.record["date"])
 
 
