@@ -27,6 +27,7 @@ from inboxfollow.config_schema import (
     port_of,
     positive,
     time_of_day,
+    waiting_days,
     zone,
 )
 from inboxfollow.credentials import GrantLookup, Secret, TokenCmd, login_of
@@ -108,6 +109,7 @@ class DigestConfig:
     send_time: time = time(8, 0)
     quiet_days: int = 30
     quiet_limit: int = 20
+    waiting_days: int = 2  # a contact's question is listed after this many working days
     daily_checklist: bool = False
     checklist_time: time = time(7, 30)
     delivery: str = "imap"  # "imap": APPEND into the owner's INBOX; "smtp": send via [smtp]
@@ -370,6 +372,7 @@ def _digest(given: dict[str, Any], addresses: tuple[str, ...], has_smtp: bool) -
         send_time=time_of_day("[digest].time", body["time"]),
         quiet_days=positive("[digest].quiet_days", body["quiet_days"]),
         quiet_limit=positive("[digest].quiet_limit", body["quiet_limit"]),
+        waiting_days=waiting_days("[digest].waiting_days", body["waiting_days"]),
         daily_checklist=body["daily_checklist"],
         checklist_time=time_of_day("[digest].checklist_time", body["checklist_time"]),
         delivery=body["delivery"],

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from inboxfollow.errors import ConfigError
+from inboxfollow.rules.waiting import DEFAULT_WAITING_DAYS
 
 REQUIRED = object()
 
@@ -37,6 +38,9 @@ FOLDERS_INCLUDE_HINT = (
 )
 FOLDERS_EXCLUDE_HINT = 'folder names or patterns never to read, e.g. ["Newsletters", "Lists/*"]'
 
+WAITING_DAYS_HINT = ("working days a contact's question or request may go unanswered before "
+                     "the digest and the checklist list it as waiting for your answer, e.g. 2")
+MAX_WAITING_DAYS = 60
 AUTH_CHOICES = ("password", "oauth2")  # oauth2: an access token from token_cmd
 TOKEN_CMD_HINT = 'a command that prints a fresh OAuth2 access token, e.g. "oama access me@x.com"'
 
@@ -121,6 +125,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "time": Key(str, "08:00", hint='local time of day for the digest, e.g. "08:00"'),
         "quiet_days": Key(int, 30, hint="days without a touch before a contact is quiet, e.g. 30"),
         "quiet_limit": Key(int, 20, hint="how many quiet contacts the digest lists, e.g. 20"),
+        "waiting_days": Key(int, DEFAULT_WAITING_DAYS, hint=WAITING_DAYS_HINT),
         "daily_checklist": Key(bool, False, hint="true mails a checklist every working day"),
         "checklist_time": Key(str, "07:30", hint='local time of day for it, e.g. "07:30"'),
         "delivery": Key(str, "imap", choices=("imap", "smtp")),
@@ -213,6 +218,14 @@ def _check_value(name: str, value: Any, spec: Key) -> Any:
 def positive(name: str, value: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be above zero, not {value}")
+    return value
+
+
+def waiting_days(name: str, value: int) -> int:
+    """N working days, 0 (listed the same day) to MAX_WAITING_DAYS."""
+    if not 0 <= value <= MAX_WAITING_DAYS:
+        raise ConfigError(f"{name} is {value}, not a number of working days from 0 to "
+                          f"{MAX_WAITING_DAYS}", f"set {name} = 2 (the default), or leave it out")
     return value
 
 

@@ -233,7 +233,9 @@ def test_the_config_comes_from_the_flag_else_the_variable_else_the_xdg_place(
                       cwd=tmp_path))
     assert said.splitlines() == [f"config: {demo_config} ($INBOXFOLLOW_CONFIG)",
                                  f"store: {demo[0] / 'state' / 'inboxfollow.json'}",
-                                 "templates: shipped"]
+                                 "templates: shipped",
+                                 "waiting for your answer: listed after 2 working day(s) "
+                                 "([digest].waiting_days)"]
 
 
 def test_help_says_where_the_config_is_read_from(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from inboxfollow.config import (
 )
 from inboxfollow.config_schema import SCHEMA
 from inboxfollow.errors import ConfigError
+from inboxfollow.rules.waiting import DEFAULT_WAITING_DAYS
 
 ISSUE_EXAMPLE = """\
 [owner]
@@ -95,6 +96,12 @@ BAD = [
     ("[owner]\nname='x'\naddresses=['a@b.c']\n[sync]\nbatch_size=true\n",
      "[sync].batch_size must be int"),
     ("[owner]\nname='x'\naddresses=['a@b.c']\n[sync]\nbatch_size=0\n", "above zero"),
+    ("[owner]\nname='x'\naddresses=['a@b.c']\n[digest]\nwaiting_days=-1\n",
+     "set [digest].waiting_days = 2 (the default)"),
+    ("[owner]\nname='x'\naddresses=['a@b.c']\n[digest]\nwaiting_days=61\n",
+     "[digest].waiting_days is 61, not a number of working days from 0 to 60"),
+    ("[owner]\nname='x'\naddresses=['a@b.c']\n[digest]\nwaiting_days='2bd'\n",
+     "[digest].waiting_days must be int"),
     ("[owner\n", "not valid TOML"),
     *[(f"[owner]\nname='x'\naddresses=['a@b.c']\n[imap]\nhost='h'\nusername='u'\n"
        f"password_env='P'\n{line}\n", expected) for line, expected in [
@@ -288,3 +295,11 @@ def test_password_cmd_first_line_and_failure_hides_output() -> None:
         Secret("imap", cmd="sh -c 'echo leaked; exit 3'").resolve()
     assert "leaked" not in str(err.value)
     assert "exited 3" in str(err.value)
+
+
+def test_waiting_days_defaults_to_two_and_is_read(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, OWNER)).digest.waiting_days == DEFAULT_WAITING_DAYS == 2
+    config = load_config(write(tmp_path, OWNER + "[digest]\nwaiting_days = 0\n"))
+    assert config.digest.waiting_days == 0  # listed the same day
+    example = load_config(REPO / "config" / "inboxfollow.example.toml")
+    assert example.digest.waiting_days == 2

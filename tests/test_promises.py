@@ -13,6 +13,7 @@ import pytest
 
 from inboxfollow.rules.cadence import Calendar
 from inboxfollow.rules.commitments import asks_something, find_deferral, find_promise
+from inboxfollow.rules.date_phrases import easter, find_date_phrase
 
 START = date(2026, 12, 7)  # a Monday
 CAL = Calendar(holidays=frozenset({date(2026, 12, 25), date(2027, 1, 1)}))
@@ -43,6 +44,13 @@ PROMISES = {
         ("Expect the quote by Thursday.", THU),
         ("We will be in touch after the holidays.", date(2027, 1, 29)),
         ("I'll send the photos next week.", NEXT_FRI),
+        # as people type them on phones and in Outlook or Gmail
+        ("ok will do, I'll send the revised numbers tmrw", TUE),
+        ("Thanks Mark - I'll get back to you by Fri.", FRI),
+        ("will call you monday\n\nSent from my iPhone", NEXT_MON),
+        ("Sure thing, I'll have the quote over to you by end of week", FRI),
+        ("I’ll send it first thing tomorrow morning", TUE),
+        ("we'll get the samples out to you early next week!", date(2026, 12, 16)),
     ],
     "de": [
         ("Ich melde mich Anfang nächster Woche.", date(2026, 12, 16)),
@@ -66,6 +74,11 @@ PROMISES = {
         ("Ich schaue mir das an und melde mich am Mittwoch.", WED),
         ("Ich mache Ihnen bis morgen ein Angebot.", TUE),
         ("Wir geben Ihnen kommende Woche Bescheid.", NEXT_FRI),
+        ("Danke! Ich melde mich morgen früh bei Ihnen.\n\nVon meinem iPhone gesendet", TUE),
+        ("ich schick Ihnen das Angebot bis Fr.", FRI),
+        ("Gerne, ich schicke Ihnen die Unterlagen gleich morgen.", TUE),
+        ("Ich melde mich spätestens Mittwoch", WED),
+        ("Wir melden uns Anfang kommender Woche bei Ihnen, versprochen.", date(2026, 12, 16)),
     ],
     "fr": [
         ("Je vous envoie le devis demain.", TUE),
@@ -89,6 +102,10 @@ PROMISES = {
         ("Je vous rappellerai dans quinze jours.", date(2026, 12, 22)),
         ("Je vous enverrai la version corrigée le mois prochain.", date(2027, 1, 29)),
         ("Je vous envoie tout ça d'ici mardi.", date(2026, 12, 8)),
+        ("Merci ! Je vous envoie ça demain matin.\n\nEnvoyé de mon iPhone", TUE),
+        ("je reviens vers vous d'ici vendredi sans faute", FRI),
+        ("Je vous rappelle en fin de semaine", FRI),
+        ("Bien noté, je vous envoie le devis corrigé lundi prochain.", NEXT_MON),
     ],
     "es": [
         ("Le envío el presupuesto mañana.", TUE),
@@ -112,6 +129,11 @@ PROMISES = {
         ("Le escribiré a finales de semana.", FRI),
         ("Enviaré la versión corregida el martes.", date(2026, 12, 8)),
         ("Por la mañana le llamo, el miércoles.", WED),
+        ("Gracias! Le envío el presupuesto mañana a primera hora.\n\nEnviado desde mi iPhone",
+         TUE),
+        ("le llamo el lunes sin falta", NEXT_MON),
+        ("Perfecto, le mando los planos antes del jueves", THU),
+        ("Le escribo a principios de la semana que viene.", date(2026, 12, 16)),
     ],
 }
 
@@ -162,6 +184,14 @@ DEFERRALS = {
         ("Get back to us at the end of January.", date(2027, 1, 21)),
         ("Not now, but ping me on Friday.", FRI),
         ("We'll look at this in April.", date(2027, 4, 1)),
+        ("not a good time rn, can you ping me again in jan?", JAN_4),
+        ("Thx but we're slammed until after xmas. try me again in the new year",
+         date(2027, 1, 7)),
+        ("Let's pick this up again after the holidays", date(2027, 1, 7)),
+        ("Budget opens in April, can you touch base then?", date(2027, 4, 1)),
+        ("Sorry for the slow reply - not this year. Reach out again in February.\n\n"
+         "Sent from my iPhone", date(2027, 2, 1)),
+        ("Can we park this until March? Ask me again then.", MAR),
     ],
     "de": [
         ("Melden Sie sich im März wieder.", MAR),
@@ -185,6 +215,11 @@ DEFERRALS = {
         ("Erst nach den Sommerferien.", SEP),
         ("Melden Sie sich in einem Monat wieder.", date(2027, 1, 7)),
         ("Im Moment nicht, vielleicht im Mai.", date(2027, 5, 3)),
+        ("Danke, passt gerade nicht. Melden Sie sich bitte im Februar nochmal.\n\n"
+         "Von meinem iPhone gesendet", date(2027, 2, 1)),
+        ("aktuell kein budget, fragen sie im april nochmal nach", date(2027, 4, 1)),
+        ("Lassen Sie uns nach Ostern nochmal sprechen.", date(2027, 3, 30)),
+        ("Momentan leider nicht, kommen Sie im Herbst wieder auf uns zu.", SEP),
     ],
     "fr": [
         ("Recontactez-moi en septembre.", SEP),
@@ -208,6 +243,11 @@ DEFERRALS = {
         ("Rappelez-moi vendredi.", FRI),
         ("On se reparle en mars.", MAR),
         ("Pour l'instant, revenez vers moi après l'été.", SEP),
+        ("Merci mais pas pour l'instant, relancez-moi en février svp\n\nEnvoyé de mon iPhone",
+         date(2027, 2, 1)),
+        ("pas avant la rentrée, désolé", SEP),
+        ("Recontactez-moi après Pâques.", date(2027, 3, 30)),
+        ("On en reparle début mars si ça vous va ?", MAR),
     ],
     "es": [
         ("Vuelva a contactarme en enero.", JAN_4),
@@ -231,6 +271,11 @@ DEFERRALS = {
         ("Ahora no, pregúntame en mayo.", date(2027, 5, 3)),
         ("Lo hablamos después de Navidad.", date(2027, 1, 7)),
         ("Por ahora no, vuelva a llamar en marzo.", MAR),
+        ("Gracias, ahora mismo no. Escríbame en febrero.\n\nEnviado desde mi iPhone",
+         date(2027, 2, 1)),
+        ("de momento no, llámeme después de Semana Santa", date(2027, 3, 30)),
+        ("Por ahora no, vuelva a escribirme en otoño", SEP),
+        ("lo hablamos a la vuelta del verano", SEP),
     ],
 }
 
@@ -270,3 +315,33 @@ def test_no_deferral(text: str) -> None:
 ])
 def test_questions_and_requests(text: str, asks: bool) -> None:
     assert bool(asks_something(text)) is asks
+
+
+def test_every_language_has_at_least_20_real_phrases_of_each_kind() -> None:
+    for table in (PROMISES, DEFERRALS):
+        assert sorted(table) == ["de", "en", "es", "fr"]
+        assert min(len(rows) for rows in table.values()) >= 20
+
+
+@pytest.mark.parametrize(("year", "sunday"), [
+    (2026, date(2026, 4, 5)), (2027, date(2027, 3, 28)), (2028, date(2028, 4, 16)),
+    (2038, date(2038, 4, 25)), (2285, date(2285, 3, 22))])
+def test_easter(year: int, sunday: date) -> None:
+    assert easter(year) == sunday
+
+
+@pytest.mark.parametrize(("text", "first"), [
+    ("in the spring", date(2027, 3, 1)), ("im Frühjahr", date(2027, 3, 1)),
+    ("en été", date(2027, 6, 1)), ("en otoño", date(2027, 9, 1)),
+    ("this summer", date(2027, 6, 1)),
+])
+def test_seasons_are_the_next_one(text: str, first: date) -> None:
+    found = find_date_phrase(text, START)
+    assert found is not None and found.first == first
+
+
+@pytest.mark.parametrize("text", [
+    "Estamos cerrados en Semana Santa.", "if the prices fall", "a fall in demand",
+])
+def test_words_that_only_look_like_dates(text: str) -> None:
+    assert find_date_phrase(text, START) is None

@@ -33,7 +33,7 @@ from inboxfollow.outbox.notes import (
     unseen_note,
 )
 from inboxfollow.rules.capture_tags import Command, parse_tag, tags_of_record
-from inboxfollow.rules.capture_trust import calendar_of, delimiter_of
+from inboxfollow.rules.capture_trust import TRUSTED_COPIES, calendar_of, delimiter_of
 from inboxfollow.sources.mailbox import INBOX_NAME, Mailbox
 from inboxfollow.store import Store
 
@@ -43,7 +43,7 @@ DONE = "capture_commands"
 LOG_KEY = "capture_log"
 REJECTED = "capture_rejected"
 DIGEST_REQUESTED = "digest_requested"
-TRUSTED = ("sent", "capture", "sent-copy")  # record["trust"]: see app.capture_hold
+TRUSTED = TRUSTED_COPIES  # record["trust"]: see app.capture_hold
 FRESH = timedelta(days=14)  # older tagged mail (a first sync of old Sent mail): no command
 REJECTED_EVERY = timedelta(hours=1)
 UNSEEN = "?"  # the pseudo-tag of capture mail whose headers show no capture address
@@ -113,7 +113,7 @@ def _carry_out(store: Store, owner: Owner, record: dict[str, Any], tags: list[st
     sent = datetime.fromisoformat(record["date"])
     commands = [parse_tag(t, sent, calendar_of(owner), delimiter_of(owner)) for t in tags]
     target = conversation_target(store, record)
-    contacts = contacts_of(record, owner)
+    contacts = contacts_of(record, owner, store)
     entry: dict[str, Any] = {"tags": tags, "target": target, "contacts": contacts,
                              "subject": record.get("subject", ""), "at": sent.isoformat(),
                              "done": [], "problems": [], "noted": [], "stale": False}
@@ -143,9 +143,19 @@ def conversation_target(store: Store, record: dict[str, Any]) -> str:
     return str(record["key"])
 
 
-def contacts_of(record: dict[str, Any], owner: Owner) -> list[str]:
+def contacts_of(record: dict[str, Any], owner: Owner, store: Store | None = None) -> list[str]:
+    """The people of the message; when it names none but the owner's side (a forward to the
+    capture address), those of the newest stored message it forwards or answers (its
+    sender, or the owner's recipients), as `rules.contacts.logged_touches` counts them."""
     found = [a[1] for a in record.get("to", []) + record.get("cc", []) if a]
-    return [a for a in dict.fromkeys(found) if not owner.is_owner(a) and not owner.is_capture(a)]
+    people = [a for a in dict.fromkeys(found) if not owner.is_owner(a) and not owner.is_capture(a)]
+    refs = [*record.get("references", []), *record.get("in_reply_to", [])]
+    about = next((m for m in map(store.message, reversed(refs)) if m), None) if store else None
+    if people or about is None:
+        return people
+    inbound = about["direction"] != "out" and about["sender"]
+    return contacts_of({"to": [about["sender"]] if inbound else about["to"],
+                        "cc": [] if inbound else about["cc"]}, owner)
 
 
 def _apply(store: Store, command: Command, record: dict[str, Any], target: str,

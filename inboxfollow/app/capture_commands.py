@@ -103,15 +103,14 @@ def cmd_promises(ctx: CommandContext) -> int:
 
 
 def _waiting(ctx: CommandContext) -> int:
-    """Who waits for the owner's answer (a question or request, N working days old)."""
-    from inboxfollow.rules.waiting import waiting_for_answer
+    """Who waits for the owner's answer (a question or request, N working days old): the
+    rule the digest and the checklist apply (`app.loops.waiting_rule`)."""
+    from inboxfollow.app.loops import waiting_rule
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
         records = store.all_messages()
-        stopped = [o["target"] for o in store.overrides() if o["action"] == "stop"]
-    found = waiting_for_answer(records, config.owner, ctx.now, config.calendar,
-                               stopped=stopped)
+        found = waiting_rule(store, config).find(records, config.owner, ctx.now)
     if ctx.args.json:
         print(json.dumps([w.as_json() for w in found], indent=2, ensure_ascii=False))
         return 0
@@ -119,6 +118,9 @@ def _waiting(ctx: CommandContext) -> int:
         print(f"waiting   since {item.record['date'][:10]} {item.contact}: {item.question!r}")
     if not found:
         print("nobody is waiting for your answer")
+    else:
+        print(f"{len(found)} {'person is' if len(found) == 1 else 'people are'} waiting for "
+              "your answer")
     return 0
 
 

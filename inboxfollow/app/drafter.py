@@ -36,7 +36,7 @@ from inboxfollow.model import Owner
 from inboxfollow.outbox.drafts import Draft, DraftFacts, Templates, render_draft
 from inboxfollow.rules.cadence import Cadence
 from inboxfollow.rules.language import LanguageChoice
-from inboxfollow.rules.loop_state import REMINDER
+from inboxfollow.rules.loop_state import REMINDER, RESUMED
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.recipients import recipients
 from inboxfollow.rules.signature import learn_signature, own_texts
@@ -283,7 +283,7 @@ class Drafter:
             cc=cc,
             total=1 if loop.kind == REMINDER else self.total,
             now=self.now,
-            kind=REMINDER if loop.deferred is not None else loop.kind,  # "not now": resumed
+            **_resumed(loop),
         )
 
     # ---- carrying out --------------------------------------------------
@@ -342,6 +342,15 @@ REPORTS = {  # action -> (done, dry run, the line)
     "skipped": ("recorded", "would record", "{verb} {label} for {who} as skipped"),
     "withdrawn": ("recorded", "would record", "{verb} the draft of {label} for {who} as withdrawn"),
 }
+
+
+def _resumed(loop: Loop) -> dict[str, Any]:
+    """The template kind; resuming after a contact's "not now": their words to recall."""
+    if not loop.resuming or loop.deferred is None or loop.deferred_by is None:
+        return {"kind": loop.kind}
+    return {"kind": RESUMED, "their_words": loop.deferred.phrase.text,
+            "their_sentence": loop.deferred.sentence,
+            "their_date": datetime.fromisoformat(loop.deferred_by["date"])}
 
 
 def _from_address(loop: Loop, owner: Owner) -> str:

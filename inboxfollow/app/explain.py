@@ -8,15 +8,20 @@ address (`contacts`), which explains that contact's loops.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from inboxfollow.errors import InboxfollowError
+from inboxfollow.mail.text import one_line
+from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Calendar
 from inboxfollow.rules.commitments import find_promise
+from inboxfollow.rules.contacts import all_touches
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.steps import followup_label
+from inboxfollow.rules.waiting import Waiting
 from inboxfollow.store import Store
 from inboxfollow.textui import WIDTH, table
 
@@ -176,6 +181,26 @@ def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
     if loop.pending_draft:
         lines.append(f"    waiting in Drafts: {loop.pending_draft}")
     lines += [f"    note: {note}" for note in loop.notes]
+    return lines
+
+
+def contact_lines(records: list[dict[str, Any]], owner: Owner, wanted: str, tz: Any,
+                  waiting: Sequence[Waiting] = ()) -> list[str]:
+    """For `explain` of a contact's address: whether they wait for the owner's answer
+    (`rules.waiting`), and their calls, meetings and notes logged by capture command
+    (+call, +note): when, what, and the text it carries."""
+    address = wanted.strip().strip("<>").lower()
+    if "@" not in address:
+        return []
+    lines = [f"{address}: waiting for your answer since {w.record['date'][:10]} (listed from "
+             f"{w.due}): {one_line(w.question)!r}" for w in waiting if w.contact == address]
+    mine = [t for t in all_touches(records, owner) if t.contact == address and t.logged]
+    if mine:
+        lines.append(f"{address}: {len(mine)} call(s) and note(s) logged by capture command")
+    for touch in mine:
+        when = touch.date.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        lines.append(f"  {when} {touch.kind} ({touch.key}), {touch.subject!r}: "
+                     f"{one_line(touch.text)[:200]!r}")
     return lines
 
 

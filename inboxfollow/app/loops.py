@@ -15,7 +15,10 @@ from inboxfollow.app.derived_state import (
 )
 from inboxfollow.config import Config
 from inboxfollow.rules.loops import Derivation, Override, Status, derive_loops
+from inboxfollow.rules.waiting import WaitingRule
 from inboxfollow.store import Store
+
+CLOSING = ("stop", "won", "lost")  # the owner's commands that also clear "waiting for you"
 
 
 def overrides_of(store: Store) -> list[Override]:
@@ -167,3 +170,12 @@ def skipped_steps(store: Store) -> dict[str, list[datetime]]:
             skipped.setdefault(record["loop_id"], []).append(
                 datetime.fromisoformat(record["closed_at"]))
     return skipped
+
+
+def waiting_rule(store: Store, config: Config) -> WaitingRule:
+    """Who waits for the owner's answer, by the owner's settings and closing commands: the
+    one rule the digest, the checklist and `loops --kind waiting` apply."""
+    stops = tuple((o["target"], datetime.fromisoformat(o["at"])) for o in store.overrides()
+                  if o["action"] in CLOSING)
+    return WaitingRule(config.calendar, config.digest.waiting_days, stops,
+                       config.digest.quiet_days)

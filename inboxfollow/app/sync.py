@@ -19,7 +19,6 @@ import gc
 import logging
 import multiprocessing
 import os
-import re
 import threading
 import time
 from collections import deque
@@ -28,11 +27,13 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
 from inboxfollow.app.capture import after_sync
 from inboxfollow.app.capture_hold import hold_unverified, sent_folder_named, settle_held
+from inboxfollow.app.text_wanted import RECENT_TEXT, text_likely_needed
 from inboxfollow.mail.parse import parse_message
 from inboxfollow.mail.record import build_record, peek_message_id
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
@@ -295,7 +296,8 @@ class _FolderSync:
                 seen_again.setdefault(known, []).append(message.location)
             else:
                 fresh.append(message)
-        wanted = [m for m in fresh if _text_likely_needed(m.raw, self.owner)]
+        since = datetime.now(UTC) - RECENT_TEXT  # arrived since: does it ask something?
+        wanted = [m for m in fresh if text_likely_needed(m, self.owner, since)]
         return self._with_text(fresh, wanted), seen_again
 
     def _with_text(
@@ -371,29 +373,6 @@ class _FolderSync:
         )
 
 
-_REPLY = re.compile(rb"^in-reply-to:", re.IGNORECASE | re.MULTILINE)
-_FROM = re.compile(rb"^from:[ \t]*(.*(?:\r?\n[ \t].*)*)", re.IGNORECASE | re.MULTILINE)
-_ADDRESS = re.compile(rb"[\w.!#$%&'*+/=?^`{|}~-]+@[\w.-]+")
-_MACHINE = re.compile(
-    rb"^(?:from:[^\n]*\b(?:mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounces?)\b"
-    rb"|return-path:[ \t]*<>|content-type:[ \t]*multipart/report)",
-    re.IGNORECASE | re.MULTILINE,
-)
-
-
 def is_draft(message: FetchedMessage) -> bool:
     """Flagged \\Draft, in any folder: a message the owner has not sent is never a touch."""
     return any(flag.lower() == "\\draft" for flag in message.flags)
-
-
-def _text_likely_needed(header: bytes, owner: Owner) -> bool:
-    """A cheap look at the header: the owner's own mail (the quote rules read its text),
-    replies (do they ask or defer?) and mail a machine seems to have sent get their text
-    with the first request. A wrong guess costs little: judging asks for what it missed."""
-    if _MACHINE.search(header) or _REPLY.search(header):  # a reply: does it ask or defer?
-        return True
-    match = _FROM.search(header)
-    if match is None:
-        return False
-    return any(owner.is_owner(a.decode("ascii", "replace"))
-               for a in _ADDRESS.findall(match.group(1)))

@@ -90,13 +90,15 @@ def cmd_contacts(ctx: Context) -> int:
         print_json([c.as_json(tz) for c in contacts])
         return 0
     width = ctx.width
+    calls = any(c.touches_logged for c in contacts)  # the column only once one is logged
     rows = [
         (c.email, c.name, *([c.org or "-"] if width is None else []), str(c.touches_in),
-         str(c.touches_out), c.last_touch.astimezone(tz).strftime("%Y-%m-%d"))
+         str(c.touches_out), *([str(c.touches_logged)] if calls else []),
+         c.last_touch.astimezone(tz).strftime("%Y-%m-%d"))
         for c in contacts
     ]
     headings = ("contact", "name", *(["org"] if width is None else []), "in", "out",
-                "last touch")
+                *(["logged"] if calls else []), "last touch")
     print(table(headings, rows, width))
     if not contacts:
         print("no contacts yet: run `inboxfollow sync` first")
@@ -104,6 +106,9 @@ def cmd_contacts(ctx: Context) -> int:
 
 
 def cmd_history(ctx: Context) -> int:
+    """A contact's touches: mail in and out, and the calls and notes logged by command."""
+    from inboxfollow.mail.text import one_line
+
     config = ctx.config
     wanted = ctx.args.contact.strip().lower()
     touches, _ = _load_contacts(config)
@@ -113,11 +118,13 @@ def cmd_history(ctx: Context) -> int:
     tz = config.timezone
     if ctx.args.json:
         print_json([{"date": t.date.astimezone(tz).isoformat(), "direction": t.direction.value,
-                     "subject": t.subject, "message_id": t.key} for t in mine])
+                     "kind": t.kind, "subject": t.subject, "message_id": t.key,
+                     **({"text": t.text} if t.logged else {})} for t in mine])
         return 0
     rows = [(t.date.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-             "out" if t.direction.value == "out" else "in", t.subject) for t in mine]
-    print(table(("date", "dir", "subject"), rows, ctx.width))
+             t.kind if t.logged else t.direction.value,
+             f"{t.subject}: {one_line(t.text)[:80]}" if t.logged else t.subject) for t in mine]
+    print(table(("date", "what", "subject"), rows, ctx.width))
     return 0
 
 
@@ -192,17 +199,24 @@ def cmd_mark(ctx: Context) -> int:
 
 
 def cmd_explain(ctx: Context) -> int:
-    from inboxfollow.app.explain import explain, find_target
-    from inboxfollow.app.loops import derive
+    from inboxfollow.app.explain import Target, contact_lines, explain, find_target
+    from inboxfollow.app.loops import derive, waiting_rule
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
-        _, derivation = derive(store, config, ctx.now)
-        target = find_target(store, derivation, ctx.args.id, ctx.followups)
+        records, derivation = derive(store, config, ctx.now)
+        waiting = waiting_rule(store, config).find(records, config.owner, ctx.now)
+        logged = contact_lines(records, config.owner, ctx.args.id, config.timezone, waiting)
+        try:
+            target = find_target(store, derivation, ctx.args.id, ctx.followups)
+        except InboxfollowError:
+            if not logged:
+                raise
+            target = Target([], [f"{ctx.args.id.strip('<>').lower()}: no loop"])
     lines = list(target.preface)
     for record in target.records:
         lines += explain(record, derivation, config.timezone, ctx.followups)
-    print("\n".join(lines))
+    print("\n".join(lines + logged))
     return 0
 
 

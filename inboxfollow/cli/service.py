@@ -86,7 +86,10 @@ def cmd_config(ctx: Context) -> int:
     path, origin = config_location(ctx.args.config, os.environ)
     print(f"config: {path} ({origin}{'' if path.exists() else '; not there yet'})")
     if path.exists():
-        print(f"store: {ctx.config.store_path}\ntemplates: {ctx.config.templates or 'shipped'}")
+        config = ctx.config
+        print(f"store: {config.store_path}\ntemplates: {config.templates or 'shipped'}")
+        print(f"waiting for your answer: listed after {config.digest.waiting_days} working "
+              f"day(s) ([digest].waiting_days)")
     return 0
 
 

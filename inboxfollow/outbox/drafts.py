@@ -89,6 +89,9 @@ class DraftFacts:
     total: int = 0  # follow-ups in the cadence
     kind: str = "quote"  # the kind of loop: the templates' folder
     now: datetime | None = None  # when it is written ("3 March" this year, with a year else)
+    their_words: str = ""  # a resumed "not now": the date phrase they wrote ("in January")
+    their_sentence: str = ""  # ... the sentence it stood in
+    their_date: datetime | None = None  # ... when they wrote it
 
 
 @dataclass(frozen=True)
@@ -254,6 +257,10 @@ def template_values(facts: DraftFacts) -> dict[str, Any]:
         "owner_first_name": first_name(facts.owner_name, facts.owner_address),
         "signature": facts.signature or facts.owner_name,
         "quoted": quoted_original(facts),
+        "their_words": one_line(facts.their_words),
+        "their_sentence": one_line(facts.their_sentence),
+        "their_date": (words.short_date(facts.their_date.astimezone(facts.tz), now, lang)
+                       if facts.their_date else ""),
     }
 
 

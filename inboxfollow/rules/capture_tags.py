@@ -39,8 +39,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import Calendar, Step, add_step
-from inboxfollow.rules.capture_trust import DEFAULT_DELIMITER, capture_tag
+from inboxfollow.rules.capture_trust import (
+    DEFAULT_DELIMITER,
+    TRUSTED_COPIES,
+    calendar_of,
+    capture_tag,
+    delimiter_of,
+)
 
 QUOTE_TAGS = ("quote", "noquote")
 CLOSE_TAGS = ("stop", "won", "lost")
@@ -235,3 +242,24 @@ def tags_of_record(record: dict[str, Any], capture: str,
                    delimiter: str = DEFAULT_DELIMITER) -> set[str]:
     """The capture tags a stored record shows (its To, Cc, Bcc and delivery headers)."""
     return tags_in(record_addresses(record), capture, delimiter)
+
+
+def logged_kinds(copies: Iterable[dict[str, Any]], owner: Owner) -> list[str]:
+    """"call" and "note" for the valid +call / +note commands on a message (any of its
+    copies the capture trust rule vouched for: the owner's Sent copy may lack the Bcc the
+    capture copy's delivery headers show), each once, in the order call, note."""
+    if not owner.capture_address:
+        return []
+    calendar, delimiter = calendar_of(owner), delimiter_of(owner)
+    found: set[str] = set()
+    for record in copies:
+        if record.get("trust") not in TRUSTED_COPIES or record.get("direction") != "out":
+            continue
+        sent = datetime.fromisoformat(record["date"])
+        for tag in tags_of_record(record, owner.capture_address, delimiter):
+            words = tag.lower().split(delimiter)
+            if any(w in LOG_TAGS for w in words):
+                command = parse_tag(tag, sent, calendar, delimiter)
+                if command.valid and command.log:
+                    found.add(command.log)
+    return [kind for kind in LOG_TAGS if kind in found]

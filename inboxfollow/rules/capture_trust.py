@@ -47,6 +47,11 @@ def trusted_ids(owner: Owner) -> tuple[str, ...]:
     return owner.trusted_authserv_ids if isinstance(owner, CaptureOwner) else ()
 
 
+# record["trust"] of a copy whose commands count (see app.capture_hold): the owner's Sent
+# copy, a capture copy the provider vouched for, one the owner's Sent folder vouched for
+TRUSTED_COPIES = ("sent", "capture", "sent-copy")
+
+
 def calendar_of(owner: Owner) -> Calendar:
     found = owner.calendar if isinstance(owner, CaptureOwner) else None
     return found or Calendar()

@@ -27,9 +27,11 @@ _PROMISE = LazyPattern("|".join([
     r"\s+promise\s+to|\s+intend\s+to|'d\s+like\s+to)\b",
     r"\byou(?:'ll|’ll|\s+will)\s+(?:have|get|receive|hear)\b",
     r"\blet\s+me\s+(?:get\s+back|come\s+back|check|look)\b",
+    r"^\W*(?:ok\W+|sure\W+|thanks\W+)?will\s+(?:call|send|ring|email|get|come\s+back|let\s+you|"
+    r"follow\s+up|be\s+in\s+touch|have)\b",  # a phone's "will call you monday"
     r"\bexpect\s+(?:it|the\s+\w+|my\s+\w+|an?\s+\w+)\b",
     # de
-    r"\b(?:ich|wir)\s+(?:melde|melden|schicke|schicken|sende|senden|rufe|rufen|komme|kommen|"
+    r"\b(?:ich|wir)\s+(?:melde|melden|schick|schicke|schicken|sende|senden|rufe|rufen|komme|kommen|"
     r"gebe|geben|liefere|liefern|kläre|klären|schaue|schauen|mache|machen|erstelle|erstellen|"
     r"werde|werden)\b",
     r"\b(?:melde|schicke|sende|rufe|gebe|komme|liefere|kläre|erstelle)\s+ich\b",
@@ -61,6 +63,7 @@ _DEFER = LazyPattern("|".join([
     r"pick\s+this\s+up|look\s+at\s+this)\b",
     r"\bnot\s+(?:now|right\s+now|at\s+the\s+moment|this\s+year|before|until)\b",
     r"\b(?:on\s+hold|no\s+budget|budget\s+(?:is|opens)|revisit)\b",
+    r"\b(?:park|shelve|pause)\s+(?:this|it)\b",
     r"\bfollow\s+up\s+(?:with\s+(?:me|us)\s+)?(?:in|after|around)\b",
     # de
     r"\bmelden\s+sie\s+sich\b", r"\bkommen\s+sie\b.*\bauf\s+(?:mich|uns)\s+zu\b",
@@ -87,10 +90,11 @@ _DEFER = LazyPattern("|".join([
 _REQUEST = LazyPattern("|".join([
     r"\?|¿",
     r"\b(?:could|can|would|will)\s+you\b", r"\bplease\s+(?:send|let|confirm|advise|call|"
-    r"share|check|provide|tell)\b", r"\blet\s+me\s+know\b", r"\b(?:i|we)\s+(?:need|would\s+"
-    r"like|'d\s+like)\b",
+    r"share|check|provide|tell)\b", r"\blet\s+me\s+know\b",
+    r"\b(?:i|we)(?:\s+need|\s+would\s+like|['’]d\s+like)\b",
     r"\b(?:könnten|können|würden|koennten|wuerden)\s+sie\b", r"\bbitte\s+(?:senden|schicken|"
-    r"geben|bestätigen|rufen|teilen|melden)\b", r"\bgeben\s+sie\s+(?:mir|uns)\s+bescheid\b",
+    r"geben|bestätigen|rufen|teilen|melden)\b",
+    r"\bgeben\s+sie\s+(?:mir|uns)\s+(?:bitte\s+)?(?:kurz\s+)?bescheid\b",
     r"\b(?:ich|wir)\s+(?:bräuchten|brauchen|hätten\s+gern|möchten)\b", r"\bbitte\s+um\b",
     r"\b(?:pourriez|pouvez|pourrais|peux)[-\s](?:vous|tu)\b", r"\bmerci\s+de\b",
     r"\b(?:envoyez|confirmez|indiquez|dites)[-\s](?:moi|nous)\b",

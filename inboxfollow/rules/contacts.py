@@ -1,7 +1,11 @@
 """Touches and contacts, derived from stored message records (pure).
 
-A touch is one human message between the owner and a contact. Contacts are
-built from touches, so they can never disagree with the mail.
+A touch is one human message between the owner and a contact, or a call, meeting or
+note the owner logged with a `+call` / `+note` capture command: a touch of kind "call"
+or "note" with the people of that message (or, when it names none, of the message it
+forwards or answers), carrying its text. `touches_of` and `all_touches` give both;
+`message_touches` only the mail (what the loop derivation counts). Contacts are built
+from touches, so they can never disagree with the mail.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ from functools import lru_cache
 from typing import Any
 
 from inboxfollow.model import Direction, Kind, Owner
-from inboxfollow.rules.identity import unify
+from inboxfollow.rules.capture_tags import logged_kinds
+from inboxfollow.rules.identity import ids_of, unify
 from inboxfollow.rules.organisations import on_owner_side, organisation
 
 ROBOT_LOCALS = frozenset({
@@ -37,14 +42,22 @@ class Touch:
     date: datetime
     key: str  # the message's store key
     subject: str
+    kind: str = "mail"  # "mail", or a logged "call" or "note"
+    text: str = ""  # a logged call's or note's text (the owner's own words)
+
+    @property
+    def logged(self) -> bool:
+        return self.kind != MAIL
 
 
+MAIL = "mail"
+LOG_TEXT_CHARS = 2000
 _HUMAN = Kind.HUMAN.value
 _DIRECTIONS = {d.value: d for d in Direction}
 
 
-def touches_of(record: dict[str, Any], owner: Owner) -> list[Touch]:
-    """The touches one stored message makes: none unless it is human mail."""
+def message_touches(record: dict[str, Any], owner: Owner) -> list[Touch]:
+    """The touches one stored message makes as mail: none unless it is human mail."""
     if record["kind"] != _HUMAN or record["sender"] is None:
         return []
     date = datetime.fromisoformat(record["date"])
@@ -53,13 +66,44 @@ def touches_of(record: dict[str, Any], owner: Owner) -> list[Touch]:
         people = record["to"] + record["cc"]
     else:
         people = [record["sender"]]
-    touches, seen = [], set()
-    for name, email in people:
-        if email in seen or not is_contact(email, owner):
-            continue
-        seen.add(email)
-        touches.append(Touch(email, name, direction, date, record["key"], record["subject"]))
-    return touches
+    return [Touch(email, name, direction, date, record["key"], record["subject"])
+            for name, email in _contacts_in(people, owner)]
+
+
+def touches_of(record: dict[str, Any], owner: Owner,
+               about: dict[str, Any] | None = None) -> list[Touch]:
+    """Every touch one stored message makes: as mail, and the calls and notes it logs.
+    `about`: the message it forwards or answers, whose people a logged call is with when
+    this one names none (`all_touches` finds it)."""
+    return message_touches(record, owner) + logged_touches([record], owner, about)
+
+
+def logged_touches(copies: list[dict[str, Any]], owner: Owner,
+                   about: dict[str, Any] | None = None) -> list[Touch]:
+    """The calls and notes the owner logged with a capture command on a message (its
+    copies: the first is the one that counts), with its people, carrying its text."""
+    record = copies[0]
+    if record["kind"] != _HUMAN:
+        return []
+    kinds = logged_kinds(copies, owner)
+    if not kinds:
+        return []
+    people = _contacts_in(record["to"] + record["cc"], owner)
+    if not people and about is not None:
+        out = about["direction"] == Direction.OUTBOUND.value
+        people = _contacts_in(about["to"] + about["cc"] if out else [about["sender"]], owner)
+    date = datetime.fromisoformat(record["date"])
+    text = record.get("text", "")[:LOG_TEXT_CHARS]
+    return [Touch(email, name, Direction.OUTBOUND, date, record["key"], record["subject"],
+                  kind, text) for kind in kinds for name, email in people]
+
+
+def _contacts_in(people: Iterable[list[str] | None], owner: Owner) -> list[tuple[str, str]]:
+    found: dict[str, str] = {}
+    for person in people:
+        if person and person[1] not in found and is_contact(person[1], owner):
+            found[person[1]] = person[0]
+    return [(name, email) for email, name in found.items()]
 
 
 @lru_cache(maxsize=1 << 16)
@@ -72,10 +116,26 @@ def is_contact(email: str, owner: Owner) -> bool:
 
 
 def all_touches(records: Iterable[dict[str, Any]], owner: Owner) -> list[Touch]:
-    """Every touch, once per message however many copies or IDs it has."""
-    touches = [t for r in unify(records) for t in touches_of(r, owner)]
-    touches.sort(key=lambda t: (t.date, t.key, t.contact))
+    """Every touch, once per message however many copies or IDs it has: the mail, and the
+    calls and notes logged by capture command."""
+    stored = list(records)
+    by_key = {r["key"]: r for r in stored}
+    messages = unify(stored)
+    by_id = {i: r for r in messages for i in ids_of(r)}
+    touches = []
+    for record in messages:
+        touches += message_touches(record, owner)
+        copies = [record, *(by_key[k] for k in record.get("copies", ()) if k in by_key)]
+        touches += logged_touches(copies, owner, _referred(record, by_id))
+    touches.sort(key=lambda t: (t.date, t.key, t.contact, t.logged, t.kind))
     return touches
+
+
+def _referred(record: dict[str, Any], by_id: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The stored message this one forwards or answers: the newest it refers to."""
+    refs = [*record.get("references", ()), *record.get("in_reply_to", ())]
+    found = [by_id[r] for r in refs if r in by_id and by_id[r] is not record]
+    return found[-1] if found else None
 
 
 @dataclass
@@ -87,10 +147,11 @@ class Contact:
     last_touch: datetime
     touches_in: int = 0
     touches_out: int = 0
+    touches_logged: int = 0  # calls, meetings and notes logged by capture command
 
     @property
     def touches(self) -> int:
-        return self.touches_in + self.touches_out
+        return self.touches_in + self.touches_out + self.touches_logged
 
     def as_json(self, tz: Any) -> dict[str, Any]:
         return {
@@ -100,6 +161,7 @@ class Contact:
             "touches": self.touches,
             "touches_in": self.touches_in,
             "touches_out": self.touches_out,
+            "touches_logged": self.touches_logged,
             "first_touch": self.first_touch.astimezone(tz).isoformat(),
             "last_touch": self.last_touch.astimezone(tz).isoformat(),
         }
@@ -118,7 +180,9 @@ def build_contacts(touches: Iterable[Touch]) -> list[Contact]:
         # the name people give themselves beats the one the owner typed
         if touch.name and (touch.direction is Direction.INBOUND or not contact.name):
             contact.name = touch.name
-        if touch.direction is Direction.INBOUND:
+        if touch.logged:
+            contact.touches_logged += 1
+        elif touch.direction is Direction.INBOUND:
             contact.touches_in += 1
         else:
             contact.touches_out += 1

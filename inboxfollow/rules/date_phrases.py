@@ -39,19 +39,20 @@ class DatePhrase:
 
 WEEKDAYS = {
     0: "monday|mon|montag|lundi|lunes",
-    1: "tuesday|dienstag|mardi|martes",
-    2: "wednesday|mittwoch|mercredi|miércoles|miercoles",
-    3: "thursday|donnerstag|jeudi|jueves",
-    4: "friday|freitag|vendredi|viernes",
+    1: "tuesday|dienstag|mardi|martes|tues|tue",  # the short forms of phones and Outlook
+    2: "wednesday|mittwoch|mercredi|miércoles|miercoles|wed",
+    3: "thursday|donnerstag|jeudi|jueves|thurs|thur|thu",
+    4: "friday|freitag|vendredi|viernes|fri",
     5: "saturday|samstag|samedi|sábado|sabado",
     6: "sunday|sonntag|dimanche|domingo",
 }
 MONTHS = {
-    1: "january|januar|jänner|janvier|enero", 2: "february|februar|février|fevrier|febrero",
-    3: "march|märz|maerz|mars|marzo", 4: "april|avril|abril", 5: "mai|mayo",
-    6: "june|juni|juin|junio", 7: "july|juli|juillet|julio", 8: "august|août|aout|agosto",
-    9: "september|septembre|septiembre|setiembre", 10: "october|oktober|octobre|octubre",
-    11: "november|novembre|noviembre", 12: "december|dezember|décembre|decembre|diciembre",
+    1: "january|januar|jänner|janvier|enero|jan", 2: "february|februar|février|fevrier|febrero|"
+    "feb", 3: "march|märz|maerz|mars|marzo", 4: "april|avril|abril|apr", 5: "mai|mayo",
+    6: "june|juni|juin|junio|jun", 7: "july|juli|juillet|julio|jul",
+    8: "august|août|aout|agosto|aug", 9: "september|septembre|septiembre|setiembre|sept|sep",
+    10: "october|oktober|octobre|octubre|oct", 11: "november|novembre|noviembre|nov",
+    12: "december|dezember|décembre|decembre|diciembre|dec",
 }
 NUMBERS = {
     "a": 1, "an": 1, "one": 1, "ein": 1, "eine": 1, "einer": 1, "einem": 1, "un": 1,
@@ -69,7 +70,7 @@ _NEXT_AFTER = r"(?:prochaine?|que\s+viene|próxima|proxima|próximo|proximo)"
 _EARLY = r"(?:early|beginning\s+of|start\s+of|anfang|début|debut|en\s+début\s+de|a\s+principios\s+de|principios\s+de|al\s+principio\s+de)"  # noqa: E501
 _LATE = (r"(?:end\s+of|the\s+end\s+of|late|by\s+the\s+end\s+of|ende|gegen\s+ende|fin|la\s+fin|"
          r"d'ici\s+la\s+fin|a\s+finales\s+de|finales\s+de|a\s+fin\s+de|fin\s+de)")
-_WEEK = r"(?:week|woche|semaine|semana)"
+_WEEK = r"(?:week|woche|semaine|semana(?!\s+santa))"
 _MONTH = r"(?:month|monats?|monat|mois|mes)"
 _HOLIDAYS = (r"(?:after\s+(?:the\s+)?(?:holidays|new\s+year|christmas)|in\s+the\s+new\s+year|"
              r"nach\s+den\s+feiertagen|nach\s+neujahr|im\s+neuen\s+jahr|nach\s+weihnachten|"
@@ -78,7 +79,14 @@ _HOLIDAYS = (r"(?:after\s+(?:the\s+)?(?:holidays|new\s+year|christmas)|in\s+the\
              r"despues\s+de\s+(?:las\s+fiestas|reyes|navidad))")
 _SUMMER = (r"(?:after\s+the\s+summer(?:\s+holidays)?|nach\s+den\s+sommerferien|nach\s+dem\s+"
            r"sommer|après\s+l'été|après\s+les\s+vacances|a\s+la\s+rentrée|à\s+la\s+rentrée|"
-           r"después\s+del\s+verano|después\s+de\s+las\s+vacaciones)")
+           r"después\s+del\s+verano|después\s+de\s+las\s+vacaciones|la\s+rentrée|la\s+rentree|"
+           r"(?:a\s+)?la\s+vuelta\s+(?:del\s+verano|de\s+(?:las\s+)?vacaciones))")
+_EASTER = (r"(?:after\s+easter|nach\s+ostern|après\s+pâques|apres\s+paques|"
+           r"(?:después|despues)\s+de\s+(?:semana\s+santa|pascua))")
+_SEASON_AT = (r"(?:in\s+the\s+|in\s+|this\s+|next\s+|im\s+|diesen\s+|nächsten\s+|en\s+|au\s+|"
+              r"à\s+l'|cet\s+|en\s+el\s+|la\s+|esta\s+|este\s+|el\s+)")
+SEASONS = {3: "spring|frühjahr|frühling|printemps|primavera", 6: "summer|sommer|été|verano",
+           9: "autumn|fall|herbst|automne|otoño|otono"}  # the month each begins (winter: no)
 _QUARTER = (r"(?:in\s+|im\s+|au\s+|en\s+el\s+|el\s+|dans\s+le\s+)?(?:the\s+)?"
             r"(?:q(?P<q>[1-4])|(?P<qw>first|second|third|fourth|ersten|zweiten|dritten|vierten|"
             r"premier|deuxième|troisième|quatrième|primer|segundo|tercer|cuarto)\s+(?:quarter|"
@@ -183,6 +191,37 @@ def _h_summer(match: re.Match[str], start: date) -> tuple[date, date]:
     return date(year, 9, 1), date(year, 9, 30)
 
 
+def _h_easter(match: re.Match[str], start: date) -> tuple[date, date]:
+    """After Easter: from the Tuesday after Easter Monday, three weeks."""
+    for year in (start.year, start.year + 1):
+        first = easter(year) + timedelta(days=2)
+        if first > start:
+            return first, first + timedelta(days=20)
+    raise AssertionError("unreachable: next year's Easter is after any day of this year")
+
+
+def easter(year: int) -> date:
+    """Easter Sunday of the Gregorian calendar (the anonymous Gregorian algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    g = (8 * b + 13) // 25
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    weekday = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 19 * weekday) // 433
+    month = (h + weekday - 7 * m + 90) // 25
+    return date(year, month, (h + weekday - 7 * m + 33 * month + 19) % 32)
+
+
+def _h_season(match: re.Match[str], start: date) -> tuple[date, date]:
+    begins = _group_index(match, "se")
+    for year in (start.year, start.year + 1):
+        last = _month_bounds(year, begins + 2)[1]
+        if last > start:
+            return max(date(year, begins, 1), start), last
+    raise AssertionError("unreachable: next year's season ends after any day of this year")
+
+
 def _h_quarter(match: re.Match[str], start: date) -> tuple[date, date]:
     quarter = int(match.group("q")) if match.group("q") else _ORDINAL[match.group("qw")]
     year = start.year if quarter > (start.month - 1) // 3 + 1 else start.year + 1
@@ -205,19 +244,23 @@ _W = r"(?<![\w-])"  # a word starts here
 _PATTERNS: list[tuple[str, Handler]] = [
     (r"(?:the\s+day\s+after\s+tomorrow|übermorgen|uebermorgen|après-demain|apres-demain|"
      r"pasado\s+mañana)(?!\w)", _h_days(2)),
-    (r"(?:tomorrow|(?<!guten )morgen(?!s)|demain|(?<!la )mañana(?!\s+por))(?!\w)", _h_days(1)),
+    (r"(?:tomorrow|tmrw|tmr|tomorow|(?<!guten )morgen(?!s)|demain|(?<!la )mañana(?!\s+por))"
+     r"(?!\w)", _h_days(1)),
     (r"(?:today|later\s+today|this\s+afternoon|tonight|heute|aujourd'hui|ce\s+soir|"
      r"hoy|esta\s+tarde)(?!\w)", _h_days(0)),
     (rf"(?:in|within|innerhalb\s+von|dans|d'ici|en|dentro\s+de)\s+(?:the\s+next\s+|a\s+)?"
      rf"(?P<n>{_NUM})\s+(?:of\s+)?(?P<unit>{_DAYS}|{_WEEKS}|{_MONTHS_W})(?!\w)", _h_relative),
     (_HOLIDAYS, _h_holidays),
     (_SUMMER, _h_summer),
+    (_EASTER, _h_easter),
+    (_SEASON_AT + "(?:" + "|".join(f"(?P<se{m}>{names})" for m, names in SEASONS.items())
+     + r")(?!\w)", _h_season),
     (_QUARTER, _h_quarter),
     (_NEXT_YEAR, _h_next_year),
     (rf"(?:(?P<early>{_EARLY})|(?P<late>{_LATE}))?\s*(?:of\s+|der\s+|de\s+la\s+|del\s+|de\s+|"
      rf"la\s+|the\s+|this\s+|diese[rn]?\s+|cette\s+|esta\s+)?"
      rf"(?:(?P<nextw>{_NEXT}\s+{_WEEK}|{_WEEK}\s+{_NEXT_AFTER})|{_WEEK}|"
-     rf"(?:semaine|semana|woche))(?!\w)", _h_week),
+     rf"(?:semaine|semana(?!\s+santa)|woche))(?!\w)", _h_week),
     (rf"(?:(?P<early>{_EARLY})|(?P<late>{_LATE}))?\s*(?:of\s+|des\s+|du\s+|der\s+|de\s+|del\s+|"
      rf"the\s+|this\s+|le\s+|el\s+|im\s+)?(?:(?P<nextm>{_NEXT}\s+{_MONTH}|{_MONTH}\s+"
      rf"{_NEXT_AFTER})|{_MONTH}|monatsende(?P<late2>))(?!\w)", _h_month),
@@ -226,6 +269,9 @@ _PATTERNS: list[tuple[str, Handler]] = [
     (rf"(?:(?P<nextwd>{_NEXT}\s+)|(?:on|by|until|before|am|bis|ab|spätestens|d'ici|avant|"
      rf"jusqu'à|le|el|antes\s+del|para\s+el|hasta\s+el|this|diesen)\s+)?(?:{_weekday_re()})"
      rf"(?:\s+{_NEXT_AFTER})?(?!\w)", _h_weekday),
+    # German short forms, only after a preposition ("bis Fr.", "am Mo")
+    (r"(?:bis|am|ab|spätestens)\s+(?:(?P<wd0>mo)|(?P<wd1>di)|(?P<wd2>mi)|(?P<wd3>do)|"
+     r"(?P<wd4>fr))\.?(?!\w)", _h_weekday),
 ]
 # compiled when first used: a poll that judges no message pays nothing for them
 _RULES = [(LazyPattern(_W + pattern, re.IGNORECASE), handler) for pattern, handler in _PATTERNS]

@@ -21,10 +21,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from inboxfollow.mail.text import one_line
-from inboxfollow.model import Direction, Owner
+from inboxfollow.model import Owner
 from inboxfollow.rules.amounts import quote_amount, totals_by_currency
-from inboxfollow.rules.cadence import DEFAULT_CADENCE
-from inboxfollow.rules.contacts import Contact, Touch, all_touches, build_contacts
+from inboxfollow.rules.cadence import DEFAULT_CADENCE, Calendar
+from inboxfollow.rules.contacts import Contact, all_touches, build_contacts
 from inboxfollow.rules.digest_sections import (
     Row,
     Section,
@@ -40,6 +40,7 @@ from inboxfollow.rules.digest_sections import (
     waiting_row,
 )
 from inboxfollow.rules.loops import Derivation, Loop, Status
+from inboxfollow.rules.waiting import WaitingRule
 
 # seeds/004: share of sales made on the 1st, 2nd, 3rd and 4th contact, and on the 5th to 12th
 SEED_SHARES = {1: 2, 2: 3, 3: 5, 4: 10}
@@ -158,7 +159,7 @@ def touch_chart(touch_numbers: Iterable[int]) -> TouchChart:
     return TouchChart(bars, total, early, 100 - early if total else 0)
 
 
-# ---- who is quiet, who waits -------------------------------------------------------
+# ---- who is quiet (who waits: rules.waiting) ----------------------------------------
 
 
 def _people(loop: Loop) -> list[str]:
@@ -184,18 +185,6 @@ def quiet_contacts(
     return sorted(quiet, key=lambda c: (c.last_touch, c.email), reverse=True)
 
 
-def waiting_touches(touches: Iterable[Touch], now: datetime, days: int) -> list[Touch]:
-    """Contacts whose last touch is their own message, from the last `days`, oldest first:
-    they wait for the owner's answer."""
-    last: dict[str, Touch] = {}
-    for touch in touches:
-        if touch.date <= now:
-            last[touch.contact] = touch
-    since = now - timedelta(days=days)
-    waiting = [t for t in last.values() if t.direction is Direction.INBOUND and t.date > since]
-    return sorted(waiting, key=lambda t: t.date)
-
-
 # ---- the builders ---------------------------------------------------------------------
 
 
@@ -209,7 +198,7 @@ class _Facts:
 
 def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
            drafts_records: Iterable[dict[str, Any]], owner: Owner, now: datetime, tz: Any,
-           quiet_days: int, followups: int) -> _Facts:
+           quiet_days: int, followups: int, waiting_rule: WaitingRule | None) -> _Facts:
     loops = derivation.loops
     pending = {r["loop_id"]: datetime.fromisoformat(r["created_at"])
                for r in drafts_records if r.get("state") == "pending"}
@@ -217,7 +206,8 @@ def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
     awaiting.sort(key=lambda lp: (lp.next_due or now + timedelta(days=36500), lp.sent_at))
     rows = [loop_row(lp, now, tz, followups, pending.get(lp.id)) for lp in awaiting]
     touches = all_touches(records, owner)
-    waiting = [waiting_row(t, now, tz) for t in waiting_touches(touches, now, quiet_days)]
+    rule = waiting_rule or WaitingRule(Calendar(tz), horizon_days=quiet_days)
+    waiting = [waiting_row(w, now, tz) for w in rule.find(records, owner, now)]
     quiet = quiet_contacts(build_contacts(touches), loops, now, quiet_days)
     return _Facts(loops, rows, waiting, quiet)
 
@@ -248,10 +238,13 @@ def build_digest(
     customers: Sequence[Row] = (),
     untrusted: Sequence[Row] = (),
     promises: Sequence[Row] = (),
+    waiting_rule: WaitingRule | None = None,
 ) -> DigestData:
     """Everything the weekly digest shows, in sections, action first; `untrusted`: capture
-    mail the capture trust rule set aside (its commands were not carried out)."""
-    facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
+    mail the capture trust rule set aside (its commands were not carried out);
+    `waiting_rule`: who waits for the owner's answer (default: its defaults in `tz`)."""
+    facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups,
+                   waiting_rule)
     since = now - timedelta(days=week_days)
     answered = [lp for lp in facts.loops if lp.answer is not None
                 and since < datetime.fromisoformat(lp.answer["date"]) <= now]
@@ -303,9 +296,11 @@ def build_checklist(
     followups: int = FOLLOWUPS,
     customers: Sequence[Row] = (),
     promises: Sequence[Row] = (),
+    waiting_rule: WaitingRule | None = None,
 ) -> ChecklistData:
     """Every prompt due today, by the digest's rules: follow-ups, answers owed, calls."""
-    facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
+    facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups,
+                   waiting_rule)
     builder = SectionBuilder()
     _action_sections(builder, facts, customers, "Follow-ups due today")
     builder.add("promises", "Promises due today", promises, optional=True,

@@ -17,9 +17,10 @@ from typing import Any
 
 from inboxfollow.mail.text import base_subject, one_line
 from inboxfollow.rules.amounts import quote_amount
-from inboxfollow.rules.contacts import Contact, Touch
+from inboxfollow.rules.contacts import Contact
 from inboxfollow.rules.loops import Loop
 from inboxfollow.rules.steps import followup_label
+from inboxfollow.rules.waiting import Waiting
 
 
 @dataclass(frozen=True)
@@ -166,12 +167,14 @@ def bounce_row(loop: Loop, tz: Any) -> Row:
                f"bounced {day(datetime.fromisoformat(bounce['date']), tz)}")
 
 
-def waiting_row(touch: Touch, now: datetime, tz: Any) -> Row:
-    """A contact whose last message the owner has not answered."""
-    ago = (now - touch.date).days
-    return Row(f"contact:{touch.contact}", one_line(touch.name) or touch.contact, touch.contact,
-               one_line(touch.subject),
-               facts=(f"wrote {day(touch.date, tz)}", "today" if ago < 1 else f"{_days(ago)} ago"),
+def waiting_row(item: Waiting, now: datetime, tz: Any) -> Row:
+    """A contact's question or request the owner has not answered (`rules.waiting`)."""
+    wrote = datetime.fromisoformat(item.record["date"])
+    ago = (now - wrote).days
+    return Row(f"contact:{item.contact}", one_line(item.name) or item.contact, item.contact,
+               one_line(item.record["subject"]),
+               facts=(f"asks: {one_line(item.question)[:120]}", f"wrote {day(wrote, tz)}",
+                      "today" if ago < 1 else f"{_days(ago)} ago"),
                state="waiting")
 
 

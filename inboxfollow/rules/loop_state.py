@@ -33,6 +33,7 @@ class Override:
 
 
 QUOTE, REMINDER = "quote", "reminder"  # kinds of loop
+RESUMED = "resumed"  # the templates of a follow-up that resumes after a contact's "not now"
 
 
 @dataclass
@@ -60,6 +61,14 @@ class Loop:
     due_on: date | None = None  # the named day: a reminder's step, or a quote's first
     deferred: Commitment | None = None  # a contact's "not now, ask me again then"
     deferred_by: dict[str, Any] | None = None  # the message that said so
+
+    @property
+    def resuming(self) -> bool:
+        """Put off by a contact's "not now" and not touched by the owner since: the next
+        follow-up is the one that resumes it, on the day they named."""
+        if self.deferred is None or self.deferred_by is None:
+            return False
+        return self.last_touch <= date_of(self.deferred_by)
 
     @property
     def steps_done(self) -> int:

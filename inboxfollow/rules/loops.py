@@ -41,7 +41,7 @@ from inboxfollow.rules.answers import (
     who_answered,
 )
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Cadence, Calendar
-from inboxfollow.rules.contacts import touches_of
+from inboxfollow.rules.contacts import message_touches
 from inboxfollow.rules.identity import ids_of, unify
 from inboxfollow.rules.loop_commands import (
     closing_overrides,
@@ -200,7 +200,7 @@ def _outbound(record: dict[str, Any], run: _Pass) -> None:
     for loop in mine:  # a quote with a date: its first follow-up on that day
         loop.due_on = due
         run.result.note(record, f"has its first follow-up on {due} (a capture tag)")
-    touches = touches_of(record, run.owner)
+    touches = message_touches(record, run.owner)
     if not mine and touches:
         _open(record, touches, f"a reminder for {due} (a capture tag)", run, kind=REMINDER,
               due_on=due)
@@ -211,7 +211,7 @@ def _outbound(record: dict[str, Any], run: _Pass) -> None:
 def _place_outbound(record: dict[str, Any], run: _Pass) -> None:
     decision = _decide(record, run)
     run.result.decisions[record["key"]] = decision
-    touches = touches_of(record, run.owner)
+    touches = message_touches(record, run.owner)
     people = [t.contact for t in touches]
     thread = run.index.in_thread(refs_of(record))
     if thread:
@@ -242,7 +242,7 @@ def _in_conversation(
     offer = decide_quote(dict(record, subject=""), run.rules) if decision.is_quote else decision
     if record["key"] in run.forced or offer.is_quote:
         why = decision.reason if record["key"] in run.forced else offer.reason
-        _open(record, touches_of(record, run.owner),
+        _open(record, message_touches(record, run.owner),
               f"a new offer after the conversation was answered: {why}", run, new_offer=True)
         return
     run.result.note(record, f"is a later message in the answered conversation with "

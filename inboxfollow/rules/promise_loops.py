@@ -18,7 +18,7 @@ from inboxfollow.mail.text import one_line
 from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import Calendar
 from inboxfollow.rules.commitments import Commitment, find_promise
-from inboxfollow.rules.contacts import touches_of
+from inboxfollow.rules.contacts import message_touches
 from inboxfollow.rules.digest_sections import Row
 from inboxfollow.rules.identity import unify
 
@@ -67,7 +67,7 @@ def derive_promises(records: Iterable[dict[str, Any]], owner: Owner, now: dateti
     promises: list[Promise] = []
     open_by_person: dict[str, list[Promise]] = {}
     for record in mail:
-        touches = touches_of(record, owner)
+        touches = message_touches(record, owner)
         people = [t.contact for t in touches]
         for person in people:
             for promise in open_by_person.pop(person, []):

@@ -3,24 +3,30 @@
 An inbound human message from a contact that asks a question or makes a request
 (`commitments.asks_something`, en/de/fr/es) waits for the owner's answer once N
 working days (default 2) passed without a human message from the owner to that
-contact. An answer clears it, and so does the owner's stop command on the contact
-or the message. It is listed, never drafted.
+contact. An answer clears it (also a call with them the owner logged by `+call`), and
+so does the owner's stop command on the contact or the message. It is listed, never
+drafted.
 
 The question is read from the record's `asks` (the asking sentence, kept at sync
 when the message's text was fetched) or, failing that, its `text`.
+
+This is the one definition of "waiting for your answer": the digest, the daily
+checklist and `loops --kind waiting` (text and JSON) all ask `WaitingRule.find`.
+A question older than the rule's horizon (the digest's quiet days) is no longer
+listed here: by then the contact is a quiet contact to call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from inboxfollow.model import Owner
 from inboxfollow.rules.cadence import Calendar, Step, add_step
 from inboxfollow.rules.commitments import asks_something
-from inboxfollow.rules.contacts import is_contact
+from inboxfollow.rules.contacts import all_touches, is_contact
 from inboxfollow.rules.identity import unify
 
 DEFAULT_WAITING_DAYS = 2
@@ -43,10 +49,19 @@ class Waiting:
 
 def waiting_for_answer(
     records: Iterable[dict[str, Any]], owner: Owner, now: datetime, calendar: Calendar,
-    days: int = DEFAULT_WAITING_DAYS, stopped: Iterable[str] = (),
+    days: int = DEFAULT_WAITING_DAYS, stopped: Iterable[str | tuple[str, datetime]] = (),
+    horizon_days: int | None = None,
 ) -> list[Waiting]:
-    """Every unanswered question older than `days` working days at `now`, oldest first."""
-    stop = set(stopped)
+    """Every unanswered question older than `days` working days at `now`, oldest first.
+
+    `stopped`: the targets of the owner's stop commands (a contact's address, a message's
+    key or ID, one of its conversation), each maybe with when it was given: a stop clears
+    the questions asked before it. `horizon_days`: questions older than that many days
+    are left out (None: none is)."""
+    stops = [(s, None) if isinstance(s, str) else s for s in stopped]
+    records = list(records)
+    called = {t.contact: t.date for t in all_touches(records, owner)
+              if t.kind == "call" and t.date <= now}  # the last logged call with each
     mail = sorted((r for r in unify(records) if r["kind"] == "human"
                    and datetime.fromisoformat(r["date"]) <= now),
                   key=lambda r: (r["date"], r["key"]))
@@ -63,9 +78,37 @@ def waiting_for_answer(
         if not question:
             continue
         received = datetime.fromisoformat(record["date"]).astimezone(calendar.tz).date()
-        due = add_step(received, Step(days, "bd"), calendar)
+        due = add_step(received, Step(days, "bd"), calendar) if days else received
         open_[sender[1]] = Waiting(record, sender[1], sender[0], question, due)
     today = now.astimezone(calendar.tz).date()
-    found = [w for w in open_.values() if w.due <= today
-             and w.contact not in stop and w.record["key"] not in stop]
+    oldest = None if horizon_days is None else now - timedelta(days=horizon_days)
+    found = [w for w in open_.values() if w.due <= today and not _stopped(w, stops)
+             and (oldest is None or datetime.fromisoformat(w.record["date"]) >= oldest)
+             and not (w.contact in called
+                      and called[w.contact] > datetime.fromisoformat(w.record["date"]))]
     return sorted(found, key=lambda w: w.record["date"])
+
+
+def _stopped(item: Waiting, stops: Iterable[tuple[str, datetime | None]]) -> bool:
+    record = item.record
+    names = {item.contact, record["key"], record.get("message_id") or "",
+             *record.get("ids", ()), *record.get("references", ()),
+             *record.get("in_reply_to", ())}
+    asked = datetime.fromisoformat(record["date"])
+    return any(target in names and (at is None or at >= asked) for target, at in stops)
+
+
+@dataclass(frozen=True)
+class WaitingRule:
+    """The rule with the owner's settings: the calendar, N working days ([digest].
+    waiting_days), their stop commands and the horizon ([digest].quiet_days)."""
+
+    calendar: Calendar
+    days: int = DEFAULT_WAITING_DAYS
+    stopped: tuple[tuple[str, datetime], ...] = ()
+    horizon_days: int | None = None
+
+    def find(self, records: Iterable[dict[str, Any]], owner: Owner,
+             now: datetime) -> list[Waiting]:
+        return waiting_for_answer(records, owner, now, self.calendar, self.days, self.stopped,
+                                  self.horizon_days)
