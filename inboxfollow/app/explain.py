@@ -184,7 +184,7 @@ def _explain_loop(loop: Loop, tz: Any, followups: int) -> list[str]:
     return lines
 
 
-def contact_lines(records: list[dict[str, Any]], owner: Owner, wanted: str, tz: Any,
+def contact_lines(records: Sequence[dict[str, Any]], owner: Owner, wanted: str, tz: Any,
                   waiting: Sequence[Waiting] = ()) -> list[str]:
     """For `explain` of a contact's address: whether they wait for the owner's answer
     (`rules.waiting`), and their calls, meetings and notes logged by capture command
