@@ -14,6 +14,7 @@ from inboxfollow.app.derived_state import (
     state_folder,
 )
 from inboxfollow.config import Config
+from inboxfollow.rules.contacts import Touch, all_touches
 from inboxfollow.rules.loops import Derivation, Override, Status, derive_loops
 from inboxfollow.rules.waiting import WaitingRule
 from inboxfollow.store import Store
@@ -86,6 +87,15 @@ def _loops(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: C
 LOOPS = Derivable("loops", _loop_inputs, _loops)
 
 
+def _touches(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: Config,
+             now: datetime) -> tuple[list[Touch], datetime | None]:
+    return all_touches(records, config.owner), None  # every touch, whatever `now`
+
+
+TOUCHES = Derivable("touches", lambda store, config: (), _touches)
+KEPT: tuple[Derivable[Any], ...] = (LOOPS, TOUCHES)
+
+
 def remembered(what: Derivable[T], store: Store, config: Config, now: datetime,
                records: Sequence[dict[str, Any]] | None = None) -> T:
     """`what` derived from the store at `now`: the kept result when it holds (see
@@ -106,7 +116,7 @@ def verify_kept(store: Store, config: Config, now: datetime,
     state, records = kept_state(store), StoredMessages(store)
     token = store.messages_token
     found = []
-    for what in kinds or (LOOPS,):
+    for what in kinds or KEPT:
         inputs = what.inputs(store, config)
         kept = state.read(what.name)
         if kept is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Any
 
 from inboxfollow.app.sync import sync
@@ -71,12 +72,12 @@ def cmd_promises(ctx: Context) -> int:
     return run(ctx)
 
 
-def _load_contacts(config: Config) -> tuple[list[Any], list[Any]]:
-    from inboxfollow.rules.contacts import all_touches, build_contacts
+def _load_contacts(config: Config, now: datetime) -> tuple[list[Any], list[Any]]:
+    from inboxfollow.app.loops import TOUCHES, remembered
+    from inboxfollow.rules.contacts import build_contacts
 
     with open_store(config.store_path, readonly=True) as store:
-        records = store.all_messages()
-    touches = all_touches(records, config.owner)
+        touches = remembered(TOUCHES, store, config, now)
     return touches, build_contacts(touches)
 
 
@@ -84,7 +85,7 @@ def cmd_contacts(ctx: Context) -> int:
     """The table: touches in and out; the organisation (mostly the address's domain) only
     with --wide, so names fit beside long addresses."""
     config = ctx.config
-    _, contacts = _load_contacts(config)
+    _, contacts = _load_contacts(config, ctx.now)
     tz = config.timezone
     if ctx.args.json:
         print_json([c.as_json(tz) for c in contacts])
@@ -111,7 +112,7 @@ def cmd_history(ctx: Context) -> int:
 
     config = ctx.config
     wanted = ctx.args.contact.strip().lower()
-    touches, _ = _load_contacts(config)
+    touches, _ = _load_contacts(config, ctx.now)
     mine = [t for t in touches if t.contact == wanted]
     if not mine:
         raise InboxfollowError(f"no touches with {wanted}", "see `inboxfollow contacts`")
