@@ -40,6 +40,7 @@ from inboxfollow.rules.digest_sections import (
     waiting_row,
 )
 from inboxfollow.rules.loops import Derivation, Loop, Status
+from inboxfollow.rules.quiet import is_quiet
 
 # seeds/004: share of sales made on the 1st, 2nd, 3rd and 4th contact, and on the 5th to 12th
 SEED_SHARES = {1: 2, 2: 3, 3: 5, 4: 10}
@@ -179,8 +180,7 @@ def quiet_contacts(
     skip = {p for p, lp in latest.items() if lp.status is not Status.REPLIED}
     skip |= {p for lp in loops if lp.status in (Status.AWAITING_REPLY, Status.BOUNCED)
              for p in _people(lp)}
-    cutoff = now - timedelta(days=days)
-    quiet = [c for c in contacts if c.last_touch < cutoff and c.email not in skip]
+    quiet = [c for c in contacts if is_quiet(c.last_touch, now, days) and c.email not in skip]
     return sorted(quiet, key=lambda c: (c.last_touch, c.email), reverse=True)
 
 
