@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from inboxfollow.app.loops import derive
+from inboxfollow.app.plans import digest_rows
 from inboxfollow.config import Config
 from inboxfollow.credentials import Secret, TokenCmd
 from inboxfollow.errors import ConfigError, InboxfollowError
@@ -45,15 +46,16 @@ def compose(config: Config, store: Store, now: datetime,
     drafts = [dict(d) for d in store.drafts.all()]
     owner, tz, settings = config.owner, config.timezone, config.digest
     followups = len(config.quote_cadence.steps)
+    customers, leads = digest_rows(store, config, now, 1 if checklist else 7)
     if checklist:
         check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days,
-                                followups=followups,
+                                followups=followups, customers=customers, leads=leads,
                                 promises=promise_rows_of(records, config, now, False))
         subject, text, html = render_checklist(check, config.templates)
         return subject, text, html, _summary(check.actions, check.sections)
     data = build_digest(records, derivation, drafts, owner, now, tz, settings.quiet_days,
                         quiet_limit=settings.quiet_limit, followups=followups,
-                        untrusted=untrusted_rows(store, now),
+                        untrusted=untrusted_rows(store, now), customers=customers, leads=leads,
                         promises=promise_rows_of(records, config, now, True))
     subject, text, html = render_digest(data, config.templates)
     return subject, text, html, _summary(data.actions, data.sections)

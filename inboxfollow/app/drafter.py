@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from inboxfollow.app.loops import derive
+from inboxfollow.app.loop_drafts import loop_words, shaped_draft, shaped_facts, stepped_past
+from inboxfollow.app.plans import derive_with_plans as derive
 from inboxfollow.config import Config
 from inboxfollow.errors import MailServerError
 from inboxfollow.model import Owner
@@ -83,7 +84,7 @@ class DraftAction:
         """One line: what was done, or with `dry_run` what would be done."""
         done, would, what = REPORTS[self.action]
         verb = would if dry_run else done
-        who = f"{self.loop.contact} (quote {self.loop.quote['subject']!r})"
+        who = f"{self.loop.contact} ({loop_words(self.loop)})"
         line = what.format(verb=verb, label=self.label, who=who)
         if self.action == "create" and self.draft is not None:
             line += f" {self.draft.subject!r} from {self.draft.template}"
@@ -176,13 +177,14 @@ class Drafter:
         return actions
 
     def plan_withdrawals(self, derivation: Derivation) -> list[DraftAction]:
-        """Only what a new answer, bounce or command asks of the pending drafts: withdraw
-        the unedited drafts of loops that no longer await a reply."""
+        """Only what a new answer, bounce, command or plan touch asks of the pending drafts:
+        withdraw the unedited drafts of loops that no longer await a reply (or that step)."""
         loops = {lp.id: lp for lp in derivation.loops}
         actions = []
         for record in self.store.drafts.all():
             loop = loops.get(record["loop_id"])
-            if record["state"] != "pending" or (loop and loop.status is Status.AWAITING_REPLY):
+            if record["state"] != "pending" or (loop and loop.status is Status.AWAITING_REPLY
+                                                and not stepped_past(loop, record["step"])):
                 continue
             action = self._reconcile(dict(record, doc_id=record.doc_id), loop)
             if action:
@@ -242,7 +244,7 @@ class Drafter:
         step = loop.steps_done
         if loop.next_due > self.now or (loop.id, step) in done:
             return None
-        draft = render_draft(self._facts(loop, step), self.templates)
+        draft = shaped_draft(loop, render_draft(self._facts(loop, step), self.templates))
         for message_id in (draft.message_id, draft.legacy_message_id):
             uids = self._find(message_id)
             if uids:
@@ -261,7 +263,7 @@ class Drafter:
                 thread.append(mid)
         quote = loop.quote
         to, cc = recipients(loop)
-        return DraftFacts(
+        return shaped_facts(loop, DraftFacts(
             loop_id=loop.id,
             step=step,
             last_step=step == len(self.cadence.steps) or loop.kind == REMINDER,
@@ -284,7 +286,7 @@ class Drafter:
             total=1 if loop.kind == REMINDER else self.total,
             now=self.now,
             kind=REMINDER if loop.deferred is not None else loop.kind,  # "not now": resumed
-        )
+        ))
 
     # ---- carrying out --------------------------------------------------
     def invoke_all(self, actions: list[DraftAction]) -> None:

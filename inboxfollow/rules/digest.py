@@ -39,6 +39,7 @@ from inboxfollow.rules.digest_sections import (
     waiting_actions,
     waiting_row,
 )
+from inboxfollow.rules.lead_view import lead_actions
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.quiet import is_quiet
 
@@ -223,7 +224,7 @@ def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
 
 
 def _action_sections(builder: SectionBuilder, facts: _Facts, customers: Sequence[Row],
-                     send_title: str) -> None:
+                     send_title: str, leads: Sequence[Row] = ()) -> None:
     """What to do now, the same in the digest and the checklist."""
     send = [row for row in facts.open_rows if row.state in ("draft", "due")]
     builder.add("send", send_title, send, send_actions,
@@ -232,6 +233,8 @@ def _action_sections(builder: SectionBuilder, facts: _Facts, customers: Sequence
                 waiting_actions, empty="Nobody is waiting for your answer.")
     builder.add("customers", "Customers to check in with", customers,
                 customer_actions, optional=True)
+    builder.add("leads", "New leads, and how fast you answered", leads, lead_actions,
+                optional=True)
 
 
 def build_digest(
@@ -248,6 +251,7 @@ def build_digest(
     customers: Sequence[Row] = (),
     untrusted: Sequence[Row] = (),
     promises: Sequence[Row] = (),
+    leads: Sequence[Row] = (),
 ) -> DigestData:
     """Everything the weekly digest shows, in sections, action first; `untrusted`: capture
     mail the capture trust rule set aside (its commands were not carried out)."""
@@ -258,7 +262,7 @@ def build_digest(
     answered.sort(key=lambda lp: (lp.answer or {})["date"], reverse=True)
     bounced = [lp for lp in facts.loops if lp.status is Status.BOUNCED and lp.bounce]
     builder = SectionBuilder()
-    _action_sections(builder, facts, customers, "Send now")
+    _action_sections(builder, facts, customers, "Send now", leads)
     builder.add("bounces", "Bounces to fix", [bounce_row(lp, tz)
                 for lp in bounced], bounce_actions, optional=True)
     builder.add("promises", "Promises overdue", promises, optional=True,
@@ -303,11 +307,12 @@ def build_checklist(
     followups: int = FOLLOWUPS,
     customers: Sequence[Row] = (),
     promises: Sequence[Row] = (),
+    leads: Sequence[Row] = (),
 ) -> ChecklistData:
     """Every prompt due today, by the digest's rules: follow-ups, answers owed, calls."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups)
     builder = SectionBuilder()
-    _action_sections(builder, facts, customers, "Follow-ups due today")
+    _action_sections(builder, facts, customers, "Follow-ups due today", leads)
     builder.add("promises", "Promises due today", promises, optional=True,
                 note="You said you would, by today.")
     builder.add("quiet", "Quiet contacts to call", [quiet_row(c, now, tz) for c in facts.quiet],

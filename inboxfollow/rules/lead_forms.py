@@ -193,10 +193,22 @@ def _why_unreadable(fields: dict[str, str], email: str, service: str) -> str:
             "Reply-To naming the lead")
 
 
+def lead_source_of(parsed: ParsedMessage, owner: Owner) -> LeadSource | None:
+    sender = parsed.sender.email if parsed.sender else ""
+    return lead_source(sender, parsed.subject, owner.lead_sources)
+
+
+def lead_facts(parsed: ParsedMessage, raw: bytes, owner: Owner) -> dict[str, Any]:
+    """What the store keeps of a lead notification (`lead`); {} for other mail."""
+    if not owner.lead_sources or parsed.sender is None or owner.is_owner(parsed.sender.email):
+        return {}
+    lead = notification_lead(parsed, raw, owner)
+    return {"lead": lead.as_record()} if lead is not None else {}
+
+
 def notification_lead(parsed: ParsedMessage, raw: bytes, owner: Owner) -> LeadReading | None:
     """The lead of a message from a configured lead source; None for any other message."""
-    sender = parsed.sender.email if parsed.sender else ""
-    source = lead_source(sender, parsed.subject, owner.lead_sources)
+    source = lead_source_of(parsed, owner)
     if source is None:
         return None
     name, address = parseaddr(parsed.headers.get("reply-to", ""))
