@@ -201,3 +201,19 @@ def test_quiet_customer_is_a_row() -> None:
     views = customer_views(loops, all_touches(records, OWNER), now, plan)
     (row,) = customer_rows(views, {}, now, UTC)
     assert row.state == "quiet" and "39 days ago" in row.line
+
+
+def test_any_outbound_touch_of_the_single_source_makes_the_step() -> None:
+    """A call or note logged through the capture address is a touch of `touches_of` (as the
+    owner's, outbound); the plan takes touches from that one source, whatever made them."""
+    from inboxfollow.model import Direction
+    from inboxfollow.rules.contacts import Touch
+
+    now = T0 + timedelta(days=16)
+    won = [Override("won", "ann@acme.example", T0)]
+    derivation = derive_loops([QUOTE], OWNER, now, won)
+    customers = find_customers([QUOTE], derivation, won, OWNER, now)
+    call = Touch("ben@acme.example", "Ben Ray", Direction.OUTBOUND, T0 + timedelta(days=13),
+                 "<call@x>", "+call: talked about the second shelf")
+    (loop,) = plan_loops(customers, [call], {}, now, PlanSettings(), CAL)
+    assert loop.steps_done == 2 and "+call" in loop.plan.done[1]

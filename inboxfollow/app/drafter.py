@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from inboxfollow.app.loop_drafts import loop_words, shaped_draft, shaped_facts, stepped_past
+from inboxfollow.app.loop_drafts import (
+    loop_words,
+    shaped_draft,
+    shaped_facts,
+    step_label,
+    stepped_past,
+)
 from inboxfollow.app.plans import derive_with_plans as derive
 from inboxfollow.config import Config
 from inboxfollow.errors import MailServerError
@@ -41,7 +47,6 @@ from inboxfollow.rules.loop_state import REMINDER
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.recipients import recipients
 from inboxfollow.rules.signature import learn_signature, own_texts
-from inboxfollow.rules.steps import followup_label
 from inboxfollow.sources.mailbox import DRAFTS, Mailbox
 from inboxfollow.store import Store
 
@@ -78,7 +83,7 @@ class DraftAction:
     @property
     def label(self) -> str:
         """'follow-up 2 of 11', as every command names a step."""
-        return followup_label(self.step, self.total) if self.total else f"follow-up {self.step}"
+        return step_label(self.loop, self.step, self.total)
 
     def report(self, tz: Any, dry_run: bool = False) -> str:
         """One line: what was done, or with `dry_run` what would be done."""

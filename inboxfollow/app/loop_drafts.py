@@ -16,6 +16,7 @@ from inboxfollow.rules.customer_plans import PlanLoop
 from inboxfollow.rules.draft_words import reply_subject
 from inboxfollow.rules.lead_loops import REPLY_SUBJECTS, LeadLoop
 from inboxfollow.rules.loop_state import Loop
+from inboxfollow.rules.steps import followup_label
 from inboxfollow.sources.mailbox import Mailbox
 from inboxfollow.store import Store
 
@@ -33,6 +34,16 @@ def loop_words(loop: Loop) -> str:
     if isinstance(loop, LeadLoop):
         return f"lead from {loop.lead.get('source') or 'a web form'}"
     return f"quote {loop.quote['subject']!r}"
+
+
+def step_label(loop: Loop, step: int, total: int) -> str:
+    """'follow-up 2 of 11' for a quote, 'check-in 3', 'first response' for a lead."""
+    if isinstance(loop, PlanLoop):
+        return f"check-in {step}"
+    if isinstance(loop, LeadLoop):
+        last = loop.total_steps - 1
+        return "first response" if step == 1 else f"lead follow-up {step - 1} of {last}"
+    return followup_label(step, total) if total else f"follow-up {step}"
 
 
 def stepped_past(loop: Loop, step: int) -> bool:

@@ -30,12 +30,12 @@ def cmd_customers(ctx: Context) -> int:
     rows = []
     for view in views:
         last = view.last_touch
-        planned = (f"{_day(view.loop.next_due, tz)} (check-in {view.loop.steps_done})"
+        planned = (f"{_day(view.loop.next_due, tz)} #{view.loop.steps_done}"
                    if view.loop.next_due else view.loop.status.value)
-        rows.append((view.key, view.loop.contact, _day(view.purchase, tz),
+        rows.append((view.key, _day(view.purchase, tz),
                      f"{_day(last.date, tz)} {last.direction.value}" if last else "-",
                      planned, "quiet" if view.quiet else ""))
-    print(table(("customer", "contact", "since", "last touch", "next planned", ""), rows,
+    print(table(("customer", "since", "last touch", "next check-in", "note"), rows,
                 ctx.width))
     if not views:
         print("no customers yet: `inboxfollow mark CONTACT won`, +won on the capture "
@@ -53,11 +53,11 @@ def cmd_leads(ctx: Context) -> int:
         print_json([lead_json(lp, now, tz) for lp in found.leads]
                    + [unreadable_json(r, tz) for r in found.unreadable])
         return 0
-    rows = [(lp.contact, lp.name, lp.lead.get("source", ""),
-             lp.sent_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), speed(lp, now),
-             lp.status.value) for lp in found.leads]
-    print(table(("lead", "name", "source", "came", "first response", "status"), rows,
-                ctx.width))
+    rows = [(lp.contact, lp.lead.get("source", ""),
+             lp.sent_at.astimezone(tz).strftime("%m-%d %H:%M"),
+             speed(lp, now) if lp.status.value in ("awaiting_reply", "replied") or
+             lp.first_response else lp.status.value) for lp in found.leads]
+    print(table(("lead", "source", "came", "first response"), rows, ctx.width))
     for record in found.unreadable:
         sender = (record.get("sender") or ["", ""])[1]
         print(f"unreadable: {record['message_id'] or record['key']} from {sender} "
