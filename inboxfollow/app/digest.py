@@ -46,7 +46,8 @@ def compose(config: Config, store: Store, now: datetime,
     drafts = [dict(d) for d in store.drafts.all()]
     owner, tz, settings = config.owner, config.timezone, config.digest
     followups = len(config.quote_cadence.steps)
-    customers, leads = digest_rows(store, config, now, 1 if checklist else 7)
+    customers, leads = digest_rows(store, config, now, 1 if checklist else 7,
+                                   (records, derivation))
     if checklist:
         check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days,
                                 followups=followups, customers=customers, leads=leads,

@@ -93,6 +93,8 @@ def draft_new_leads(config: Config, store: Store, mailbox: Mailbox,
     from inboxfollow.app.drafter import Drafter
     from inboxfollow.app.plans import derive_plans
 
+    if not config.plans.leads.sources:  # no web form configured: nothing to derive
+        return []
     found = derive_plans(store, config, now)
     fresh = [lp for lp in found.leads if lp.steps_done == 1 and lp.next_due is not None
              and lp.id not in found.pending]

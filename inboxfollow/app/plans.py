@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from inboxfollow.app.loops import derive, overrides_of, skipped_steps
+from inboxfollow.app.loops import Derived, derive, overrides_of, skipped_steps
 from inboxfollow.config import Config
 from inboxfollow.rules.contacts import Touch, all_touches
 from inboxfollow.rules.customer_plans import PlanLoop, plan_loops
@@ -45,8 +45,10 @@ class Plans:
         return dataclasses.replace(self.derivation, loops=loops)
 
 
-def derive_plans(store: Store, config: Config, now: datetime) -> Plans:
-    records, derivation = derive(store, config, now)
+def derive_plans(store: Store, config: Config, now: datetime,
+                 derived: Derived | None = None) -> Plans:
+    """`derived`: the quote loops' derivation when the caller has it (one derivation)."""
+    records, derivation = derived or derive(store, config, now)
     overrides = overrides_of(store)
     touches = all_touches(records, config.owner)
     skipped = skipped_steps(store)
@@ -71,10 +73,10 @@ def derive_with_plans(store: Store, config: Config,
     return found.records, found.with_loops()
 
 
-def digest_rows(store: Store, config: Config, now: datetime,
-                days: int) -> tuple[list[Row], list[Row]]:
+def digest_rows(store: Store, config: Config, now: datetime, days: int,
+                derived: Derived | None = None) -> tuple[list[Row], list[Row]]:
     """(customers to check in with, new leads and how fast you answered)."""
-    found = derive_plans(store, config, now)
+    found = derive_plans(store, config, now, derived)
     tz = config.timezone
     created = {key: datetime.fromisoformat(d["created_at"]) for key, d in found.pending.items()}
     customers = customer_rows(found.views(config, now), created, now, tz)

@@ -203,9 +203,9 @@ def cmd_explain(ctx: Context) -> int:
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
-        _, derivation = derive(store, config, ctx.now)
-        about = explain_customer(derive_plans(store, config, ctx.now), ctx.args.id,
-                                 config.timezone)
+        records, derivation = derive(store, config, ctx.now)
+        found = derive_plans(store, config, ctx.now, (records, derivation))
+        about = explain_customer(found, ctx.args.id, config.timezone)
         try:
             target = find_target(store, derivation, ctx.args.id, ctx.followups)
         except InboxfollowError:

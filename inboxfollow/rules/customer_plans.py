@@ -117,7 +117,8 @@ def purchase_record(customer: Customer) -> dict[str, Any]:
     when = customer.purchase.at
     names = dict((a, n) for n, a in customer.purchase.names)
     return {"key": f"customer:{customer.key}:{when.date().isoformat()}", "message_id": "",
-            "subject": "", "date": when.isoformat(), "text": "", "attachments": [],
+            "subject": "", "date": when.isoformat(), "text": customer.purchase.text,
+            "attachments": [],
             "references": [], "to": [[names.get(p, ""), p] for p in customer.people],
             "cc": [], "sender": None}
 

@@ -48,6 +48,7 @@ class Evidence:
     key: str  # the message key, or the override's target
     ends: str = ""  # "lost" or "stop" for an ending; "" for a purchase
     names: tuple[tuple[str, str], ...] = ()  # (name, address) as the message named them
+    text: str = ""  # the conversation's subject and own text: the check-ins' language
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _billing(records: Iterable[dict[str, Any]], derivation: Derivation, owner: O
         found.append(Evidence(
             datetime.fromisoformat(record["date"]), tuple(t.contact for t in touches),
             f"the owner sent {what}, {record['subject']!r} ({decision.reason})", record["key"],
-            names=tuple((t.name, t.contact) for t in touches)))
+            names=tuple((t.name, t.contact) for t in touches), text=_text(record)))
     return found
 
 
@@ -141,7 +142,7 @@ def _commands(overrides: Sequence[Override], by_key: Mapping[str, dict[str, Any]
     for item in overrides:
         if item.action not in ("won", *ENDING) or item.at > now:
             continue
-        names = _people_of(item.target, by_key, loops, owner)
+        names, text = _people_of(item.target, by_key, loops, owner)
         if not names:
             continue
         people = tuple(a for _, a in names)
@@ -149,21 +150,30 @@ def _commands(overrides: Sequence[Override], by_key: Mapping[str, dict[str, Any]
         how = "a capture +tag or `inboxfollow stop`" if item.action == "stop" else (
             f"`inboxfollow mark` or +{item.action}")
         found.append(Evidence(item.at, people, f"the owner {verb} {item.target} ({how})",
-                              item.target, "" if item.action == "won" else item.action, names))
+                              item.target, "" if item.action == "won" else item.action, names,
+                              text))
     return found
 
 
+def _text(record: dict[str, Any]) -> str:
+    return f"{record.get('subject', '')}\n{record.get('text', '')}"
+
+
 def _people_of(target: str, by_key: Mapping[str, dict[str, Any]], loops: Sequence[Loop],
-               owner: Owner) -> tuple[tuple[str, str], ...]:
-    """The people a command names: a message's conversation, a loop's people, an address."""
+               owner: Owner) -> tuple[tuple[tuple[str, str], ...], str]:
+    """The people a command names (a message's conversation, a loop's people, an address),
+    and the conversation's text."""
     record = by_key.get(target)
+    address = target.strip("<>").lower()
     if record is not None:
         loop = next((lp for lp in loops if lp.quote["key"] == record["key"]), None)
-        if loop is not None:
-            return tuple((loop.name if p == loop.contact else "", p) for p in loop.people)
-        return tuple((t.name, t.contact) for t in touches_of(record, owner))
-    address = target.strip("<>").lower()
-    loop = next((lp for lp in loops if address in lp.people), None)
+    else:
+        loop = next((lp for lp in loops if address in lp.people), None)
     if loop is not None:
-        return tuple((loop.name if p == loop.contact else "", p) for p in loop.people)
-    return ((("", address),) if "@" in address and is_contact(address, owner) else ())
+        names = tuple((loop.name if p == loop.contact else "", p) for p in loop.people)
+        return names, _text(loop.quote)
+    if record is not None:
+        return tuple((t.name, t.contact) for t in touches_of(record, owner)), _text(record)
+    if "@" in address and is_contact(address, owner):
+        return (("", address),), ""
+    return (), ""
