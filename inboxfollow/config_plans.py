@@ -47,13 +47,15 @@ def customer_settings(sections: dict[str, dict[str, Any]]) -> PlanSettings:
             raise ConfigError(f"[customers.cadence_for].{who!r} must be a cadence name",
                               f'write "{who}" = "monthly" and define [cadences] monthly')
         per[who.lower()] = _named(cadences, name, f"[customers.cadence_for].{who!r}")
-    for key in ("window_days", "quiet_days", "quiet_ahead_days"):
+    for key in ("window_days", "quiet_days", "quiet_ahead_days", "from_mail_days"):
         if body.get(key, 1) < 0 or (key == "quiet_days" and body.get(key, 1) == 0):
             raise ConfigError(f"[customers].{key} is {body[key]}", "set it to a number of days "
                               "above zero (window_days and quiet_ahead_days may be 0)")
     return PlanSettings(_cadence(sections, "customer", DEFAULT_PLAN_STEPS),
-                        body.get("window_days", 3), body.get("quiet_days", 30),
-                        body.get("quiet_ahead_days", 7), per)
+                        window_days=body.get("window_days", 3),
+                        quiet_days=body.get("quiet_days", 30),
+                        quiet_ahead_days=body.get("quiet_ahead_days", 7),
+                        from_mail_days=body.get("from_mail_days", 365), per_customer=per)
 
 
 def lead_settings(sections: dict[str, dict[str, Any]]) -> LeadSettings:

@@ -135,6 +135,8 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "quiet_days": Key(int, 30, hint="days without a touch before a customer is quiet"),
         "quiet_ahead_days": Key(int, 7, hint="a check-in planned within this many days keeps "
                                              "a customer off the quiet list, e.g. 7"),
+        "from_mail_days": Key(int, 365, hint="an invoice or order confirmation older than "
+                                             "this makes no customer on its own, e.g. 365"),
         "cadence_for": Key(dict, {}, hint='a table [customers.cadence_for] of "domain or '
                                           'address" = "cadence name"'),
     },

@@ -217,3 +217,14 @@ def test_any_outbound_touch_of_the_single_source_makes_the_step() -> None:
                  "<call@x>", "+call: talked about the second shelf")
     (loop,) = plan_loops(customers, [call], {}, now, PlanSettings(), CAL)
     assert loop.steps_done == 2 and "+call" in loop.plan.done[1]
+
+
+def test_old_invoices_alone_make_no_customer_but_a_mark_does() -> None:
+    old = msg("old", ME, [ANN], -400, "Invoice #0042 for a table", "please find attached "
+              "invoice #0042")
+    now = T0 + timedelta(days=10)
+    derivation = derive_loops([old], OWNER, now)
+    assert find_customers([old], derivation, [], OWNER, now, 365) == []
+    mark = [Override("won", "ann@acme.example", T0 - timedelta(days=500))]
+    derivation = derive_loops([old], OWNER, now, mark)
+    assert len(find_customers([old], derivation, mark, OWNER, now, 365)) == 1

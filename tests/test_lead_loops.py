@@ -128,3 +128,17 @@ def test_config_reads_plans_and_sources(tmp_path: Path) -> None:
     assert str(config.plans.customers.per_customer["acme.com"].steps[0]) == "4w"
     assert config.owner.lead_sources[0].senders == ("forms@shop.example",)
     assert config.plans.leads.subjects == {"site": "Your enquiry"}
+
+
+def test_a_quote_to_the_lead_takes_over() -> None:
+    from inboxfollow.rules.loops import derive_loops
+
+    quote = rec("<q>", ME, [PRIYA], 2, subject="Quote: built-in wardrobe",
+                text="Our price: EUR 2,400.")
+    records = [NOTE, rec("<r1>", ME, [PRIYA], 1), quote]
+    now = T0 + timedelta(hours=30)
+    derivation = derive_loops(records, OWNER, now)
+    (loop,) = lead_loops(records, all_touches(records, OWNER), [], now, DEFAULT_LEAD_CADENCE,
+                         Calendar(), quotes=derivation.loops)
+    assert loop.status.value == "stopped" and "take over" in loop.status_reason
+    assert loop.next_due is None

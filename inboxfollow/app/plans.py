@@ -52,12 +52,13 @@ def derive_plans(store: Store, config: Config, now: datetime,
     overrides = overrides_of(store)
     touches = all_touches(records, config.owner)
     skipped = skipped_steps(store)
-    customers = find_customers(records, derivation, overrides, config.owner, now)
+    customers = find_customers(records, derivation, overrides, config.owner, now,
+                               config.plans.customers.from_mail_days)
     plans = plan_loops(customers, touches, skipped, now, config.plans.customers,
                        config.calendar)
     settings = config.plans.leads
     leads = lead_loops(records, touches, overrides, now, settings.cadence, config.calendar,
-                       settings.subjects, skipped)
+                       settings.subjects, skipped, derivation.loops)
     pending = {d["loop_id"]: dict(d) for d in store.drafts.all() if d["state"] == "pending"}
     for loop in [*plans, *leads]:
         if loop.status is Status.AWAITING_REPLY and loop.id in pending:

@@ -41,6 +41,7 @@ class PlanSettings:
     window_days: int = 3  # an owner's touch this many days before a planned date counts
     quiet_days: int = 30  # no touch either way for this long: quiet
     quiet_ahead_days: int = 7  # ... unless a planned touch comes within this many days
+    from_mail_days: int = 365  # billing mail older than this makes no customer on its own
     per_customer: Mapping[str, Cadence] = field(default_factory=dict)  # key/address -> cadence
 
     def cadence_for(self, customer: Customer) -> Cadence:

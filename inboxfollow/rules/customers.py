@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from inboxfollow.model import Owner
@@ -49,6 +49,7 @@ class Evidence:
     ends: str = ""  # "lost" or "stop" for an ending; "" for a purchase
     names: tuple[tuple[str, str], ...] = ()  # (name, address) as the message named them
     text: str = ""  # the conversation's subject and own text: the check-ins' language
+    by_mail: bool = False  # billing mail, not the owner's command
 
 
 @dataclass
@@ -89,8 +90,12 @@ def find_customers(
     overrides: Sequence[Override],
     owner: Owner,
     now: datetime,
+    mail_days: int | None = None,
 ) -> list[Customer]:
-    """Every customer at `now`, with the evidence for it, by purchase date."""
+    """Every customer at `now`, with the evidence for it, by purchase date. With
+    `mail_days`, billing mail older than that many days makes no customer on its own (the
+    first sync of an old mailbox does not start a plan for every invoice ever sent); the
+    owner's command does, however old."""
     by_key = {r["key"]: r for r in records}
     by_key.update({r["message_id"]: r for r in records if r.get("message_id")})
     evidence = [*_billing(records, derivation, owner, now),
@@ -100,7 +105,15 @@ def find_customers(
     for item in evidence:
         for key in dict.fromkeys(customer_key(p) for p in item.people):
             _take(customers, key, item)
-    return sorted(customers.values(), key=lambda c: (c.purchase.at, c.key))
+    found = [c for c in customers.values() if _recent(c, now, mail_days)]
+    return sorted(found, key=lambda c: (c.purchase.at, c.key))
+
+
+def _recent(customer: Customer, now: datetime, mail_days: int | None) -> bool:
+    purchases = [e for e in customer.evidence if not e.ends]
+    if mail_days is None or any(not e.by_mail for e in purchases):
+        return True
+    return max(e.at for e in purchases) >= now - timedelta(days=mail_days)
 
 
 def _take(customers: dict[str, Customer], key: str, item: Evidence) -> None:
@@ -132,7 +145,8 @@ def _billing(records: Iterable[dict[str, Any]], derivation: Derivation, owner: O
         found.append(Evidence(
             datetime.fromisoformat(record["date"]), tuple(t.contact for t in touches),
             f"the owner sent {what}, {record['subject']!r} ({decision.reason})", record["key"],
-            names=tuple((t.name, t.contact) for t in touches), text=_text(record)))
+            names=tuple((t.name, t.contact) for t in touches), text=_text(record),
+            by_mail=True))
     return found
 
 

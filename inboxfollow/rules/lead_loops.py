@@ -63,9 +63,12 @@ def unreadable(records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def lead_loops(records: Sequence[dict[str, Any]], touches: Sequence[Touch],
                overrides: Sequence[Override], now: datetime, cadence: Cadence,
                calendar: Calendar, subjects: Mapping[str, str] | None = None,
-               skipped: Mapping[str, Sequence[datetime]] | None = None) -> list[LeadLoop]:
+               skipped: Mapping[str, Sequence[datetime]] | None = None,
+               quotes: Sequence[Loop] = ()) -> list[LeadLoop]:
     """One loop per readable lead (a lead's second notification while the first is open
-    joins it); `subjects` maps a source's name to its first response's subject."""
+    joins it); `subjects` maps a source's name to its first response's subject. A quote
+    the owner sends the lead (`quotes`: the quote loops) takes over: the lead loop stops,
+    so the lead never gets two kinds of follow-up at once."""
     notes = [r for r in lead_records(unify(records)) if not r["lead"].get("problem")
              and date_of(r) <= now]
     answers = _answers(records, now)
@@ -82,6 +85,12 @@ def lead_loops(records: Sequence[dict[str, Any]], touches: Sequence[Touch],
         loop.skipped = sorted(t for t in (skipped or {}).get(loop.id, ()) if t <= now)
         answer = next((r for r in answers.get(email, ()) if date_of(r) > since), None)
         _settle(loop, answer, closing, cadence, calendar)
+        quote = next((q for q in quotes if email in q.people and q.sent_at > since), None)
+        if quote is not None and loop.status is Status.AWAITING_REPLY:
+            loop.status, loop.next_due = Status.STOPPED, None
+            loop.status_reason = (f"the quote {quote.quote['subject']!r} of "
+                                  f"{quote.sent_at.date()} opened a quote loop: its "
+                                  "follow-ups take over")
         loops.append(loop)
     return loops
 
