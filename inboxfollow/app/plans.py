@@ -95,8 +95,13 @@ def explain_customer(found: Plans, wanted: str, tz: Any) -> list[str]:
         if loop.customer is not None and loop.customer.key == key:
             lines += loop.customer.explain()
             lines += plan_lines(loop, tz)
+    ids = {wanted.strip(), f"<{wanted.strip().strip('<>')}>"}
+    for record in found.unreadable:
+        if ids & {record["key"], record["message_id"]}:
+            lines.append(f"Lead notification from {record['lead'].get('source', '')}: "
+                         f"could not be read: {record['lead'].get('problem', '')}")
     for lead in found.leads:
-        if lead.contact == address:
+        if lead.contact == address or ids & {lead.quote["key"], lead.quote["message_id"]}:
             lines += [f"Lead {lead.contact}: {lead.quote_reason}, came "
                       f"{lead.sent_at.astimezone(tz):%Y-%m-%d %H:%M}",
                       f"  {lead.status.value}: {lead.status_reason}"]
