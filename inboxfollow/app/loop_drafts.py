@@ -101,9 +101,9 @@ def draft_new_leads(config: Config, store: Store, mailbox: Mailbox,
     if not fresh:
         return []
     drafter = Drafter.for_config(config, store, mailbox, now, found.records)
-    derivation = replace(found.derivation, loops=list(fresh))
-    actions = [a for a in drafter.plan(derivation) if a.loop.id in {lp.id for lp in fresh}
-               and a.action in ("create", "adopt")]
+    done = {(d["loop_id"], d["step"]) for d in store.drafts.all()}
+    # only the new leads' first step: the other pending drafts are not read (no fetch)
+    actions = [a for lp in fresh if (a := drafter._due(lp, done)) is not None]
     if actions:
         drafter.invoke_all(actions)
         drafter.save()

@@ -50,20 +50,23 @@ def derive_plans(store: Store, config: Config, now: datetime,
     """`derived`: the quote loops' derivation when the caller has it (one derivation)."""
     records, derivation = derived or derive(store, config, now)
     overrides = overrides_of(store)
-    touches = all_touches(records, config.owner)
     skipped = skipped_steps(store)
     customers = find_customers(records, derivation, overrides, config.owner, now,
                                config.plans.customers.from_mail_days)
+    notes = [r for r in records if r.get("lead")]
+    # the touches only when someone needs them: a mailbox with no customer and no lead pays
+    # nothing for this (digest, drafts) beyond finding that out
+    touches = all_touches(records, config.owner) if customers or notes else []
     plans = plan_loops(customers, touches, skipped, now, config.plans.customers,
                        config.calendar)
     settings = config.plans.leads
-    leads = lead_loops(records, touches, overrides, now, settings.cadence, config.calendar,
-                       settings.subjects, skipped, derivation.loops)
+    leads = lead_loops(notes, touches, overrides, now, settings.cadence, config.calendar,
+                       settings.subjects, skipped, derivation.loops, answers_from=records)
     pending = {d["loop_id"]: dict(d) for d in store.drafts.all() if d["state"] == "pending"}
     for loop in [*plans, *leads]:
         if loop.status is Status.AWAITING_REPLY and loop.id in pending:
             loop.pending_draft = pending[loop.id]["message_id"]
-    return Plans(records, derivation, touches, customers, plans, leads, unreadable(records),
+    return Plans(records, derivation, touches, customers, plans, leads, unreadable(notes),
                  pending)
 
 

@@ -64,14 +64,16 @@ def lead_loops(records: Sequence[dict[str, Any]], touches: Sequence[Touch],
                overrides: Sequence[Override], now: datetime, cadence: Cadence,
                calendar: Calendar, subjects: Mapping[str, str] | None = None,
                skipped: Mapping[str, Sequence[datetime]] | None = None,
-               quotes: Sequence[Loop] = ()) -> list[LeadLoop]:
+               quotes: Sequence[Loop] = (),
+               answers_from: Sequence[dict[str, Any]] | None = None) -> list[LeadLoop]:
     """One loop per readable lead (a lead's second notification while the first is open
     joins it); `subjects` maps a source's name to its first response's subject. A quote
     the owner sends the lead (`quotes`: the quote loops) takes over: the lead loop stops,
-    so the lead never gets two kinds of follow-up at once."""
+    so the lead never gets two kinds of follow-up at once. `answers_from`: the records
+    to find the leads' answers in, when `records` holds only the notifications."""
     notes = [r for r in lead_records(unify(records)) if not r["lead"].get("problem")
              and date_of(r) <= now]
-    answers = _answers(records, now)
+    answers = _answers(records if answers_from is None else answers_from, now)
     closing = closing_overrides(overrides)
     loops: list[LeadLoop] = []
     for note in notes:
