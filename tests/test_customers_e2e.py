@@ -8,12 +8,14 @@ import email.policy
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.dovecot import ImapAccount
 from tests.lead_mail import CF7, UNREADABLE
 from tests.mailgen import (
+    CAPTURE,
     ME,
     OWNER,
     Delivery,
@@ -174,3 +176,31 @@ def test_a_lead_gets_its_first_response_in_one_sync(imap_account: ImapAccount,
     leads = ok_json(run_cli("leads", "--json", config=config, env=env, now=later))
     lead = next(item for item in leads if item["kind"] == "lead")
     assert lead["first_response"] is not None and 2.3 < lead["response_hours"] < 2.5
+
+
+def test_won_by_capture_tag_makes_a_customer(imap_account: ImapAccount, tmp_path: Path) -> None:
+    """+won BCC'd on the owner's offer: the offer's people are the customer, `explain` says
+    it came from the command; +stop on a later message ends the plan."""
+    eve = ("Eve Faure", "eve@faure.example")
+    local, _, domain = CAPTURE.partition("@")
+    when = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)  # commands are
+    # carried out when fresh: a stale +tag is only listed
+
+    def tagged(name: str, subject: str, tag: str, hours: int) -> Delivery:
+        moment = when + timedelta(hours=hours)
+        raw = message(ME, [eve], subject, moment, mid(name), "Our price for the oak desk is "
+                      "EUR 900.", headers=[("Bcc", f"{local}+{tag}@{domain}")])
+        return Delivery("Sent", raw, moment)
+
+    deliver_all(imap_account, [tagged("eve-q", "Offer: oak desk", "won", 0)])
+    config = write_config(tmp_path, imap_account, extra=PLAN)
+    env = cli_env(imap_account)
+    ok(run_cli("sync", config=config, env=env))
+    (customer,) = ok_json(run_cli("customers", "--json", config=config, env=env))
+    assert customer["customer"] == "faure.example" and "+won" in customer["why"]
+    assert customer["purchase_date"] == when.astimezone(ZoneInfo("Europe/Berlin")).date(
+    ).isoformat() and customer["check_in"] == 1
+    deliver_all(imap_account, [tagged("eve-stop", "Thanks again", "stop", 1)])
+    ok(run_cli("sync", config=config, env=env))
+    (customer,) = ok_json(run_cli("customers", "--json", config=config, env=env))
+    assert customer["status"] == "stopped" and customer["next_planned"] is None

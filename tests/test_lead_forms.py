@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from inboxfollow.mail.parse import parse_message
-from inboxfollow.model import FetchedMessage, LeadSource, Location, Owner
-from inboxfollow.rules.lead_forms import lead_source, notification_lead, read_fields
+from inboxfollow.model import Address, FetchedMessage, LeadSource, Location, Owner
+from inboxfollow.rules.lead_forms import lead_source, notification_lead, read_fields, read_lead
 from tests.lead_mail import ALL, SERVICE_ONLY, UNREADABLE, Notification
 
 SOURCES = (
@@ -95,3 +97,15 @@ def test_subject_patterns() -> None:
     sources = (LeadSource("site", (), ("new submission*", "neue anfrage*")),)
     assert lead_source("forms@host.example", "Neue Anfrage von Jo", sources) is not None
     assert lead_source("forms@host.example", "Re: Neue Anfrage", sources) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(
+    st.sampled_from(["Name: Jo", "Email: noreply@jotform.com", "E-Mail: dana@reyes-joinery.example",
+                     "Message:", "Courriel : x", "Email", "", "--", "Phone: 1"]),
+    st.text(max_size=40)), max_size=12))
+def test_the_lead_is_never_the_service_or_the_owner(lines: list[str]) -> None:
+    service = Address("Jotform", "noreply@jotform.com")
+    lead = read_lead(("\n".join(lines),), "forms", service, None, OWNER)
+    assert lead.email not in (service.email, "dana@reyes-joinery.example")
+    assert bool(lead.email) != bool(lead.problem)
