@@ -9,8 +9,7 @@ from typing import Any
 from inboxfollow.errors import ConfigError
 from inboxfollow.model import LeadSource
 from inboxfollow.rules.cadence import Cadence
-from inboxfollow.rules.customer_plans import DEFAULT_PLAN_STEPS, PlanSettings
-from inboxfollow.rules.lead_loops import DEFAULT_LEAD_STEPS
+from inboxfollow.rules.plan_settings import DEFAULT_LEAD_STEPS, DEFAULT_PLAN_STEPS, PlanSettings
 
 SOURCE_KEYS = ("senders", "subjects", "reply_subject")
 

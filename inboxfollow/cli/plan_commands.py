@@ -1,6 +1,7 @@
 """The `customers` and `leads` commands: each customer with the purchase date, the last
 touch either way and the next planned check-in; each lead with its source and how fast
-the owner answered, and the notifications that could not be read, with the reason."""
+the owner answered, and the notifications that could not be read, with the reason. The
+rules are imported by the commands themselves: a poll (`sync`) loads none of them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 
 from inboxfollow.cli.commands import print_json
 from inboxfollow.cli.context import Context
-from inboxfollow.rules.lead_view import lead_json, speed, unreadable_json
 from inboxfollow.store import open_store
 from inboxfollow.textui import table
 
@@ -45,6 +45,7 @@ def cmd_customers(ctx: Context) -> int:
 
 def cmd_leads(ctx: Context) -> int:
     from inboxfollow.app.plans import derive_plans
+    from inboxfollow.rules.lead_view import lead_json, speed, unreadable_json
 
     config, now, tz = ctx.config, ctx.now, ctx.config.timezone
     with open_store(config.store_path, readonly=True) as store:

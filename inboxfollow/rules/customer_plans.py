@@ -16,7 +16,7 @@ unsent in that window. A step whose window passed untouched is missed, not made 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -25,30 +25,12 @@ from inboxfollow.rules.cadence import Cadence, Calendar, Step, add_step
 from inboxfollow.rules.contacts import Touch
 from inboxfollow.rules.customers import Customer, customer_key
 from inboxfollow.rules.loop_state import Loop, Status
+from inboxfollow.rules.plan_settings import DEFAULT_PLAN, DEFAULT_PLAN_STEPS, PlanSettings
 
 CUSTOMER = "customer"  # the kind of loop, and the templates' folder
-# two weeks, then alternately four and five weeks: twelve check-ins in the first year,
-# about eleven a year after it (the steps after the first repeat)
-DEFAULT_PLAN_STEPS = ("2w", "4w", "5w", "4w", "5w", "4w", "5w", "4w", "5w", "4w", "5w", "4w")
-DEFAULT_PLAN = Cadence.parse("customer", DEFAULT_PLAN_STEPS)
-
-
-@dataclass(frozen=True)
-class PlanSettings:
-    """[customers] in the config."""
-
-    cadence: Cadence = DEFAULT_PLAN
-    window_days: int = 3  # an owner's touch this many days before a planned date counts
-    quiet_days: int = 30  # no touch either way for this long: quiet
-    quiet_ahead_days: int = 7  # ... unless a planned touch comes within this many days
-    from_mail_days: int = 365  # billing mail older than this makes no customer on its own
-    per_customer: Mapping[str, Cadence] = field(default_factory=dict)  # key/address -> cadence
-
-    def cadence_for(self, customer: Customer) -> Cadence:
-        for name in (customer.key, *customer.people):
-            if name in self.per_customer:
-                return self.per_customer[name]
-        return self.cadence
+__all__ = ["CUSTOMER", "DEFAULT_PLAN", "DEFAULT_PLAN_STEPS", "PlanLoop", "PlanSettings",
+           "PlanState", "plan_dates", "plan_lines", "plan_loop", "plan_loops", "plan_state",
+           "purchase_record", "step_at"]
 
 
 def step_at(cadence: Cadence, number: int) -> Step:

@@ -23,9 +23,9 @@ from inboxfollow.rules.contacts import Touch
 from inboxfollow.rules.identity import unify
 from inboxfollow.rules.loop_commands import closing_overrides, manual_status
 from inboxfollow.rules.loop_state import Loop, Override, Status, date_of
+from inboxfollow.rules.plan_settings import DEFAULT_LEAD_STEPS
 
 LEAD = "lead"  # the kind of loop, and the templates' folder
-DEFAULT_LEAD_STEPS = ("1bd", "3bd", "1w", "2w")
 DEFAULT_LEAD_CADENCE = Cadence.parse("lead", DEFAULT_LEAD_STEPS)
 REPLY_SUBJECTS = {"en": "Your enquiry", "de": "Ihre Anfrage", "fr": "Votre demande",
                   "es": "Su consulta"}
