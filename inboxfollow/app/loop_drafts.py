@@ -28,9 +28,9 @@ CHECK_IN_SUBJECTS = {"en": "Checking in", "de": "Kurze Nachfrage", "fr": "Petit 
 
 
 def loop_words(loop: Loop) -> str:
-    """How a report names the loop: "quote 'X'", "customer check-in", "lead from Y"."""
+    """How a report names the loop: "quote 'X'", "customer acme.com", "lead from Y"."""
     if isinstance(loop, PlanLoop):
-        return f"customer check-in {loop.steps_done}"
+        return f"customer {loop.customer.key if loop.customer else loop.contact}"
     if isinstance(loop, LeadLoop):
         return f"lead from {loop.lead.get('source') or 'a web form'}"
     return f"quote {loop.quote['subject']!r}"

@@ -34,7 +34,8 @@ def cmd_customers(ctx: Context) -> int:
                    if view.loop.next_due else view.loop.status.value)
         rows.append((view.key, _day(view.purchase, tz),
                      f"{_day(last.date, tz)} {last.direction.value}" if last else "-",
-                     planned, "quiet" if view.quiet else ""))
+                     planned, "quiet" if view.quiet else (
+                         "in Drafts" if view.loop.pending_draft else "")))
     print(table(("customer", "since", "last touch", "next check-in", "note"), rows,
                 ctx.width))
     if not views:
