@@ -31,6 +31,7 @@ from typing import Any
 
 from inboxfollow.app.loop_drafts import (
     loop_words,
+    made_reason,
     shaped_draft,
     shaped_facts,
     step_label,
@@ -216,7 +217,7 @@ class Drafter:
             return self._withdraw(record, loop, uids, why)
         if loop.steps_done > record["step"]:
             if uids:
-                return self._withdraw(record, loop, uids, "a newer touch already made this step",
+                return self._withdraw(record, loop, uids, made_reason(loop, record["step"]),
                                       done_state="sent")
             return DraftAction("sent", loop, record["step"], "an outbound touch made this step",
                                record=record, total=self.total)

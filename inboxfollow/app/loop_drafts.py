@@ -46,6 +46,15 @@ def step_label(loop: Loop, step: int, total: int) -> str:
     return followup_label(step, total) if total else f"follow-up {step}"
 
 
+def made_reason(loop: Loop, step: int) -> str:
+    """Why a draft's step needs no draft any more: a touch made it, or the plan moved on."""
+    if isinstance(loop, PlanLoop) and loop.plan is not None:
+        made = loop.plan.done.get(step)
+        return (f"check-in {step} was made by {made}" if made else
+                f"the plan moved on to check-in {loop.steps_done}: check-in {step} was missed")
+    return "a newer touch already made this step"
+
+
 def stepped_past(loop: Loop, step: int) -> bool:
     """A plan's or a lead's step made since its draft was put in Drafts (the owner's own
     touch): the sync that saw the touch withdraws the unedited draft at once."""
