@@ -1,8 +1,7 @@
 """Read and check the TOML config file.
 
 Every key is declared once in `config_schema.SCHEMA` with its type and default;
-an unknown key or a wrong type is a ConfigError naming the key and what would be
-right.
+an unknown key or a wrong type is a ConfigError naming the key and the fix.
 Passwords never live in the file: `password_env` names an environment
 variable, `password_cmd` a command that prints the password; with auth = "oauth2",
 `token_cmd` a command that prints an access token (credentials.py).
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from inboxfollow.config_plans import Plans, plans_of
 from inboxfollow.config_schema import (
     SCHEMA,
     check_schema,
@@ -149,17 +149,20 @@ class Config:
     digest: DigestConfig = field(default_factory=DigestConfig)
     smtp: SmtpConfig | None = None
     team_domains: tuple[str, ...] = ()  # the team's other domains: colleagues, not contacts
+    plans: Plans = field(default_factory=Plans)  # [customers] and [leads] (config_plans)
 
     @property
     def owner(self) -> Owner:
         """The owner as the rules see them: name, addresses, capture address, team domains."""
         if self.capture is None:
             return Owner(self.owner_name, frozenset(self.owner_addresses), "",
-                         frozenset(self.team_domains), future_slack_hours=self.future_hours)
+                         frozenset(self.team_domains), future_slack_hours=self.future_hours,
+                         lead_sources=self.plans.leads.sources)
         return CaptureOwner(self.owner_name, frozenset(self.owner_addresses),
                             self.capture.address, frozenset(self.team_domains),
                             self.capture.trusted_authserv_ids, self.capture.plus_delimiter,
-                            self.calendar, future_slack_hours=self.future_hours)
+                            self.calendar, future_slack_hours=self.future_hours,
+                            lead_sources=self.plans.leads.sources)
 
 
 def load_config(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -225,6 +228,7 @@ def _build(path: Path, sections: dict[str, dict[str, Any]], store_path: Path) ->
         raw=sections,
         digest=_digest(sections.get("digest", {}), addresses, "smtp" in sections),
         smtp=_smtp(base, sections["smtp"], grants) if "smtp" in sections else None,
+        plans=plans_of(sections),
     )
 
 
@@ -251,14 +255,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _calendar(body: dict[str, Any], tz: ZoneInfo) -> Calendar:
-    try:
-        hour, minute = (int(x) for x in body.get("draft_time", "08:30").split(":"))
-        draft_time = time(hour, minute)
-    except ValueError as err:
-        raise ConfigError(
-            f"[calendar].draft_time {body['draft_time']!r} is not a time of day",
-            'write it as "HH:MM", e.g. "08:30"',
-        ) from err
+    draft_time = time_of_day("[calendar].draft_time", body.get("draft_time", "08:30"))
     holidays = set()
     for text in body.get("holidays", []):
         try:

@@ -131,6 +131,26 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "delivery": Key(str, "imap", choices=("imap", "smtp")),
         "to": Key(str, "", hint="where the digest goes; default: the owner's first address"),
     },
+    # the customers' touch-point plans and web-form leads (config_plans checks the tables)
+    "customers": {
+        "cadence": Key(str, "customer", hint="the name of a cadence under [cadences]; the "
+                                             "built-in customer plan: 2w, then 4w and 5w"),
+        "window_days": Key(int, 3, hint="days before a planned check-in from which your own "
+                                        "touch counts as it, e.g. 3"),
+        "quiet_days": Key(int, 30, hint="days without a touch before a customer is quiet"),
+        "quiet_ahead_days": Key(int, 7, hint="a check-in planned within this many days keeps "
+                                             "a customer off the quiet list, e.g. 7"),
+        "from_mail_days": Key(int, 365, hint="an invoice or order confirmation older than "
+                                             "this makes no customer on its own, e.g. 365"),
+        "cadence_for": Key(dict, {}, hint='a table [customers.cadence_for] of "domain or '
+                                          'address" = "cadence name"'),
+    },
+    "leads": {
+        "cadence": Key(str, "lead", hint="the name of a cadence under [cadences]; the "
+                                         "built-in lead cadence: 1bd, 3bd, 1w, 2w"),
+        "sources": Key(dict, {}, hint="tables [leads.sources.NAME] with senders, subjects "
+                                      "and reply_subject"),
+    },
     "smtp": {
         "host": Key(str, REQUIRED, hint='the SMTP server, e.g. host = "smtp.example.com"'),
         "port": Key(int, 0, hint="a TCP port number: 587 for starttls, 465 for ssl"),

@@ -116,6 +116,15 @@ class Classification:
 
 
 @dataclass(frozen=True)
+class LeadSource:
+    """A web form whose notifications bring leads ([leads.sources.NAME] in the config)."""
+
+    name: str
+    senders: tuple[str, ...] = ()  # addresses or patterns ("*@jotform.com")
+    subjects: tuple[str, ...] = ()  # subject patterns ("New submission*"), any case
+
+
+@dataclass(frozen=True)
 class Owner:
     name: str
     addresses: frozenset[str]  # lower-cased
@@ -124,6 +133,8 @@ class Owner:
     # A Date more than this many hours after the message arrived is a wrong clock or a lie
     # ([sync].future_hours): the arrival time stands in for it.
     future_slack_hours: int = field(default=24, kw_only=True)
+    # the web forms whose notifications bring leads, matched before the automatic-mail rules
+    lead_sources: tuple[LeadSource, ...] = field(default=(), kw_only=True)
 
     def is_owner(self, email: str) -> bool:
         """True for any of the owner's addresses, also with a +tag."""

@@ -83,14 +83,13 @@ def cmd_loops(ctx: CommandContext) -> int:
 
 def cmd_promises(ctx: CommandContext) -> int:
     """`inboxfollow promises [--all] [--json]`: what the owner promised, by when."""
-    from inboxfollow.rules.promise_loops import derive_promises
+    from inboxfollow.app.kept import promises_of
 
     config, now = ctx.config, ctx.now
     with open_store(config.store_path, readonly=True) as store:
-        records = store.all_messages()
+        made = promises_of(store, config, now)
     today = now.astimezone(config.timezone).date()
-    promises = [p for p in derive_promises(records, config.owner, now, config.calendar)
-                if ctx.args.all or p.status(today) != "kept"]
+    promises = [p for p in made if ctx.args.all or p.status(today) != "kept"]
     if ctx.args.json:
         print(json.dumps([p.as_json(today) for p in promises], indent=2, ensure_ascii=False))
         return 0
@@ -105,12 +104,13 @@ def cmd_promises(ctx: CommandContext) -> int:
 def _waiting(ctx: CommandContext) -> int:
     """Who waits for the owner's answer (a question or request, N working days old): the
     rule the digest and the checklist apply (`app.loops.waiting_rule`)."""
+    from inboxfollow.app.kept import open_questions_of
     from inboxfollow.app.loops import waiting_rule
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
-        records = store.all_messages()
-        found = waiting_rule(store, config).find(records, config.owner, ctx.now)
+        found = waiting_rule(store, config).select(open_questions_of(store, config, ctx.now),
+                                                   ctx.now)
     if ctx.args.json:
         print(json.dumps([w.as_json() for w in found], indent=2, ensure_ascii=False))
         return 0

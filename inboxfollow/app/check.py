@@ -37,7 +37,7 @@ def run_checks(config: Config, emit: Callable[[str], None],
     return problems
 
 
-KEPT = {
+VERDICTS = {
     "same": "ok: derived state {name!r} equals a derivation from every stored message",
     "stale": "ok: derived state {name!r} is out of date; the next command derives it anew",
     "absent": "ok: derived state {name!r} is not kept yet",
@@ -47,13 +47,14 @@ KEPT = {
 
 
 def _check_kept(config: Config, now: datetime, emit: Callable[[str], None]) -> list[str]:
+    from inboxfollow.app.kept import KEPT
     from inboxfollow.app.loops import verify_kept
     from inboxfollow.store import open_store
 
     with open_store(config.store_path, readonly=True) as store:
-        found = verify_kept(store, config, now)
+        found = verify_kept(store, config, now, KEPT)
     for name, verdict in found:
-        emit(KEPT[verdict].format(name=name))
+        emit(VERDICTS[verdict].format(name=name))
     return [f"derived state {name!r} differed" for name, verdict in found
             if verdict == "different"]
 

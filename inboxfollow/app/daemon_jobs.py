@@ -11,6 +11,7 @@ from inboxfollow.app.capture_commands import deliver_requested_digest
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
 from inboxfollow.app.drafter import run_drafts, withdraw_answered
+from inboxfollow.app.loop_drafts import draft_new_leads
 from inboxfollow.app.loops import derive_ahead
 from inboxfollow.app.sync import sync
 from inboxfollow.app.watch import watch_inboxes
@@ -42,12 +43,14 @@ def sync_job(config: Config) -> JobFunc:
         try:
             summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
             withdrawn = withdraw_answered(config, store, sources[0], now) if summary.new else []
+            leads = draft_new_leads(config, store, sources[0], now) if summary.new else []
             digest = deliver_requested_digest(config, store, now)  # a +pending asked for it
         finally:
             for source in sources:
                 source.close()
         line = summary.line().removeprefix("sync: ")
         line = f"{line}; {len(withdrawn)} draft(s) withdrawn" if withdrawn else line
+        line = f"{line}; {len(leads)} lead response(s) drafted" if leads else line
         return f"{line}; digest: {digest}" if digest else line
 
     return run

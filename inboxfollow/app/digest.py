@@ -11,9 +11,10 @@ import os
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
-from inboxfollow.app.loops import derive, waiting_rule
+from inboxfollow.app.loops import TOUCHES, derive, remembered, waiting_rule
+from inboxfollow.app.plans import digest_rows
 from inboxfollow.config import Config
 from inboxfollow.credentials import Secret, TokenCmd
 from inboxfollow.errors import ConfigError, InboxfollowError
@@ -21,7 +22,7 @@ from inboxfollow.outbox.digest import build_digest_message, render_checklist, re
 from inboxfollow.outbox.mailer import ImapAppendMailer, Mailer, SmtpMailer
 from inboxfollow.rules.digest import build_checklist, build_digest
 from inboxfollow.rules.digest_sections import Row, Section
-from inboxfollow.rules.promise_loops import derive_promises, promise_rows
+from inboxfollow.rules.promise_loops import promise_rows
 from inboxfollow.sources.from_config import INTERACTIVE, RetryPolicy, open_mailboxes
 from inboxfollow.store import Store
 
@@ -41,29 +42,41 @@ MailboxFactory = Callable[[], OwnerMailbox]
 def compose(config: Config, store: Store, now: datetime,
             checklist: bool = False) -> tuple[str, str, str, str]:
     """(subject, text, html, summary) of the digest or checklist from the store as of now."""
+    from inboxfollow.app.kept import open_questions_of
+
     records, derivation = derive(store, config, now)
     drafts = [dict(d) for d in store.drafts.all()]
     owner, tz, settings = config.owner, config.timezone, config.digest
     followups = len(config.quote_cadence.steps)
-    waiting = waiting_rule(store, config)
+    rule = waiting_rule(store, config)
+    touches = remembered(TOUCHES, store, config, now)
+    waiting = rule.select(open_questions_of(store, config, now), now)
+    customers, leads = digest_rows(store, config, now, 1 if checklist else 7,
+                                   (records, derivation))
     if checklist:
         check = build_checklist(records, derivation, drafts, owner, now, tz, settings.quiet_days,
-                                followups=followups, waiting_rule=waiting,
-                                promises=promise_rows_of(records, config, now, False))
+                                followups=followups, waiting_rule=rule,
+                                customers=customers, leads=leads,
+                                promises=promise_rows_of(store, config, now, False),
+                                touches=touches, waiting=waiting)
         subject, text, html = render_checklist(check, config.templates)
         return subject, text, html, _summary(check.actions, check.sections)
     data = build_digest(records, derivation, drafts, owner, now, tz, settings.quiet_days,
                         quiet_limit=settings.quiet_limit, followups=followups,
-                        untrusted=untrusted_rows(store, now), waiting_rule=waiting,
-                        promises=promise_rows_of(records, config, now, True))
+                        untrusted=untrusted_rows(store, now), waiting_rule=rule,
+                        customers=customers, leads=leads,
+                        promises=promise_rows_of(store, config, now, True),
+                        touches=touches, waiting=waiting)
     subject, text, html = render_digest(data, config.templates)
     return subject, text, html, _summary(data.actions, data.sections)
 
 
-def promise_rows_of(records: Sequence[dict[str, Any]], config: Config, now: datetime,
+def promise_rows_of(store: Store, config: Config, now: datetime,
                     overdue_only: bool) -> list[Row]:
     """The owner's open promises due by today (the checklist), or overdue (the digest)."""
-    promises = derive_promises(records, config.owner, now, config.calendar)
+    from inboxfollow.app.kept import promises_of
+
+    promises = promises_of(store, config, now)
     return promise_rows(promises, now.astimezone(config.timezone).date(), overdue_only)
 
 

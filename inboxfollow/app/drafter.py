@@ -24,23 +24,30 @@ import email
 import email.policy
 import hashlib
 import logging
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from inboxfollow.app.loops import derive
+from inboxfollow.app.loop_drafts import (
+    from_address,
+    loop_words,
+    made_reason,
+    resumed_facts,
+    shaped_draft,
+    shaped_facts,
+    step_label,
+    stepped_past,
+)
+from inboxfollow.app.plans import derive_with_plans as derive
 from inboxfollow.config import Config
 from inboxfollow.errors import MailServerError
 from inboxfollow.model import Owner
 from inboxfollow.outbox.drafts import Draft, DraftFacts, Templates, render_draft
 from inboxfollow.rules.cadence import Cadence
 from inboxfollow.rules.language import LanguageChoice
-from inboxfollow.rules.loop_state import REMINDER, RESUMED
+from inboxfollow.rules.loop_state import REMINDER
 from inboxfollow.rules.loops import Derivation, Loop, Status
 from inboxfollow.rules.recipients import recipients
-from inboxfollow.rules.signature import learn_signature, own_texts
-from inboxfollow.rules.steps import followup_label
 from inboxfollow.sources.mailbox import DRAFTS, Mailbox
 from inboxfollow.store import Store
 
@@ -77,13 +84,13 @@ class DraftAction:
     @property
     def label(self) -> str:
         """'follow-up 2 of 11', as every command names a step."""
-        return followup_label(self.step, self.total) if self.total else f"follow-up {self.step}"
+        return step_label(self.loop, self.step, self.total)
 
     def report(self, tz: Any, dry_run: bool = False) -> str:
         """One line: what was done, or with `dry_run` what would be done."""
         done, would, what = REPORTS[self.action]
         verb = would if dry_run else done
-        who = f"{self.loop.contact} (quote {self.loop.quote['subject']!r})"
+        who = f"{self.loop.contact} ({loop_words(self.loop)})"
         line = what.format(verb=verb, label=self.label, who=who)
         if self.action == "create" and self.draft is not None:
             line += f" {self.draft.subject!r} from {self.draft.template}"
@@ -154,10 +161,12 @@ class Drafter:
 
     @classmethod
     def for_config(cls, config: Config, store: Store, mailbox: Mailbox, now: datetime,
-                   records: Iterable[dict[str, Any]] = ()) -> Drafter:
-        """`records`: the stored messages; the owner's own among them teach the signature
-        when [owner] signature is empty."""
-        signature = config.signature or learn_signature(own_texts(records, now))
+                   learn: bool = False) -> Drafter:
+        """`learn`: when [owner] signature is empty, the owner's own messages teach it
+        (`kept.learned_signature`); a drafter that only withdraws needs none."""
+        from inboxfollow.app.kept import learned_signature
+
+        signature = config.signature or (learned_signature(store, config, now) if learn else "")
         languages = LanguageChoice.from_config(config.raw.get("drafts", {}))
         return cls(mailbox, store, config.owner, signature, Templates(config.templates),
                    config.quote_cadence, now, config.timezone, languages)
@@ -176,13 +185,14 @@ class Drafter:
         return actions
 
     def plan_withdrawals(self, derivation: Derivation) -> list[DraftAction]:
-        """Only what a new answer, bounce or command asks of the pending drafts: withdraw
-        the unedited drafts of loops that no longer await a reply."""
+        """Only what a new answer, bounce, command or plan touch asks of the pending drafts:
+        withdraw the unedited drafts of loops that no longer await a reply (or that step)."""
         loops = {lp.id: lp for lp in derivation.loops}
         actions = []
         for record in self.store.drafts.all():
             loop = loops.get(record["loop_id"])
-            if record["state"] != "pending" or (loop and loop.status is Status.AWAITING_REPLY):
+            if record["state"] != "pending" or (loop and loop.status is Status.AWAITING_REPLY
+                                                and not stepped_past(loop, record["step"])):
                 continue
             action = self._reconcile(dict(record, doc_id=record.doc_id), loop)
             if action:
@@ -209,7 +219,7 @@ class Drafter:
             return self._withdraw(record, loop, uids, why)
         if loop.steps_done > record["step"]:
             if uids:
-                return self._withdraw(record, loop, uids, "a newer touch already made this step",
+                return self._withdraw(record, loop, uids, made_reason(loop, record["step"]),
                                       done_state="sent")
             return DraftAction("sent", loop, record["step"], "an outbound touch made this step",
                                record=record, total=self.total)
@@ -242,7 +252,7 @@ class Drafter:
         step = loop.steps_done
         if loop.next_due > self.now or (loop.id, step) in done:
             return None
-        draft = render_draft(self._facts(loop, step), self.templates)
+        draft = shaped_draft(loop, render_draft(self._facts(loop, step), self.templates))
         for message_id in (draft.message_id, draft.legacy_message_id):
             uids = self._find(message_id)
             if uids:
@@ -261,7 +271,7 @@ class Drafter:
                 thread.append(mid)
         quote = loop.quote
         to, cc = recipients(loop)
-        return DraftFacts(
+        return shaped_facts(loop, DraftFacts(
             loop_id=loop.id,
             step=step,
             last_step=step == len(self.cadence.steps) or loop.kind == REMINDER,
@@ -272,7 +282,7 @@ class Drafter:
             days_since=max((self.now - loop.sent_at).days, 0),
             thread=tuple(thread),
             owner_name=self.owner.name,
-            owner_address=_from_address(loop, self.owner),
+            owner_address=from_address(loop, self.owner),
             signature=self.signature,
             tz=self.tz,
             language=self.languages.for_contact(
@@ -283,8 +293,8 @@ class Drafter:
             cc=cc,
             total=1 if loop.kind == REMINDER else self.total,
             now=self.now,
-            **_resumed(loop),
-        )
+            **resumed_facts(loop),
+        ))
 
     # ---- carrying out --------------------------------------------------
     def invoke_all(self, actions: list[DraftAction]) -> None:
@@ -344,23 +354,6 @@ REPORTS = {  # action -> (done, dry run, the line)
 }
 
 
-def _resumed(loop: Loop) -> dict[str, Any]:
-    """The template kind; resuming after a contact's "not now": their words to recall."""
-    if not loop.resuming or loop.deferred is None or loop.deferred_by is None:
-        return {"kind": loop.kind}
-    return {"kind": RESUMED, "their_words": loop.deferred.phrase.text,
-            "their_sentence": loop.deferred.sentence,
-            "their_date": datetime.fromisoformat(loop.deferred_by["date"])}
-
-
-def _from_address(loop: Loop, owner: Owner) -> str:
-    """Follow up from the address the quote was sent from."""
-    sender = loop.quote.get("sender")
-    if sender and owner.is_owner(sender[1]):
-        return str(sender[1])
-    return sorted(owner.addresses)[0]
-
-
 def _orphan(record: dict[str, Any]) -> Loop:
     placeholder = {"key": record["loop_id"].split("|")[0], "subject": "(gone)",
                    "message_id": "", "date": record["created_at"]}
@@ -371,8 +364,8 @@ def run_drafts(
     config: Config, store: Store, mailbox: Mailbox, now: datetime, dry_run: bool
 ) -> list[DraftAction]:
     """Plan the draft actions due now; carry them out unless this is a dry run."""
-    records, derivation = derive(store, config, now)
-    drafter = Drafter.for_config(config, store, mailbox, now, records)
+    _, derivation = derive(store, config, now)
+    drafter = Drafter.for_config(config, store, mailbox, now, learn=True)
     actions = drafter.plan(derivation)
     if not dry_run:
         drafter.invoke_all(actions)

@@ -93,7 +93,6 @@ def _touches(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config:
 
 
 TOUCHES = Derivable("touches", lambda store, config: (), _touches)
-KEPT: tuple[Derivable[Any], ...] = (LOOPS, TOUCHES)
 
 
 def remembered(what: Derivable[T], store: Store, config: Config, now: datetime,
@@ -109,14 +108,14 @@ def remembered(what: Derivable[T], store: Store, config: Config, now: datetime,
 
 
 def verify_kept(store: Store, config: Config, now: datetime,
-                kinds: Sequence[Derivable[Any]] = ()) -> list[tuple[str, str]]:
+                kinds: Sequence[Derivable[Any]]) -> list[tuple[str, str]]:
     """For `check --deep`: each kept result that holds now, derived anew and compared.
     Returns (name, "same" | "stale" | "absent" | "different") for each; a different
     one is removed, so the next command derives it anew."""
     state, records = kept_state(store), StoredMessages(store)
     token = store.messages_token
     found = []
-    for what in kinds or KEPT:
+    for what in kinds:
         inputs = what.inputs(store, config)
         kept = state.read(what.name)
         if kept is None:

@@ -38,7 +38,7 @@ from inboxfollow.mail.parse import parse_message
 from inboxfollow.mail.record import build_record, peek_message_id
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
 from inboxfollow.rules.automatic import classify, needs_text
-from inboxfollow.rules.record_facts import UNVERIFIED, record_facts, trust_problem
+from inboxfollow.rules.record_facts import UNVERIFIED, lead_facts, record_facts, trust_problem
 from inboxfollow.sources.imap.bodystructure import with_parts
 from inboxfollow.sources.mailbox import INBOX_NAME, Mailbox
 from inboxfollow.store import Store, set_aside_entry
@@ -84,6 +84,7 @@ def _judge_one(message: FetchedMessage, owner: Owner, sent: str = "") -> Outcome
         if not outcome.set_aside or outcome.set_aside.startswith(UNVERIFIED):  # capture rule
             outcome.record = build_record(parsed, verdict, message, owner)
             outcome.record.update(record_facts(parsed, box, owner, in_sent, outcome.set_aside))
+            outcome.record.update(lead_facts(parsed, message.raw, owner))  # [leads] sources
     except Exception as err:  # never let one message stop a sync
         outcome.set_aside = f"{type(err).__name__}: {err}"
     return outcome

@@ -39,8 +39,10 @@ def cmd_sync(ctx: Context) -> int:
             if summary.new:  # only then: a poll that finds nothing loads no drafting code
                 from inboxfollow.app.capture_commands import deliver_requested_digest
                 from inboxfollow.app.drafter import withdraw_answered
+                from inboxfollow.app.loop_drafts import draft_new_leads
 
                 withdrawn = withdraw_answered(config, store, sources[0], ctx.now)
+                withdrawn += draft_new_leads(config, store, sources[0], ctx.now)  # at once
                 digest = deliver_requested_digest(config, store, ctx.now)  # a +pending
                 store.commit()
     finally:
@@ -187,12 +189,15 @@ def cmd_stop(ctx: Context) -> int:
 
 def cmd_mark(ctx: Context) -> int:
     from inboxfollow.app.loops import derive
+    from inboxfollow.app.plans import known
 
     contact = ctx.args.contact.strip().lower()
     with open_store(ctx.config.store_path) as store:
         _, derivation = derive(store, ctx.config, ctx.now)
-        if not any(lp.contact == contact for lp in derivation.loops):
-            raise InboxfollowError(f"{contact} has no quote loop", "see `inboxfollow quotes`")
+        if not any(lp.contact == contact for lp in derivation.loops) and not known(
+                store, ctx.config, ctx.now, contact):
+            raise InboxfollowError(f"{contact} has no loop and is no contact",
+                                   "see `inboxfollow quotes` and `inboxfollow contacts`")
         store.add_override(ctx.args.outcome, contact, ctx.now.isoformat())
         store.commit()
     print(f"marked {contact} {ctx.args.outcome}")
@@ -202,19 +207,22 @@ def cmd_mark(ctx: Context) -> int:
 def cmd_explain(ctx: Context) -> int:
     from inboxfollow.app.explain import Target, contact_lines, explain, find_target
     from inboxfollow.app.loops import derive, waiting_rule
+    from inboxfollow.app.plans import derive_plans, explain_customer
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
         records, derivation = derive(store, config, ctx.now)
         waiting = waiting_rule(store, config).find(records, config.owner, ctx.now)
         logged = contact_lines(records, config.owner, ctx.args.id, config.timezone, waiting)
+        found = derive_plans(store, config, ctx.now, (records, derivation))
+        about = explain_customer(found, ctx.args.id, config.timezone)
         try:
             target = find_target(store, derivation, ctx.args.id, ctx.followups)
         except InboxfollowError:
-            if not logged:
+            if not logged and not about:
                 raise
-            target = Target([], [f"{ctx.args.id.strip('<>').lower()}: no loop"])
-    lines = list(target.preface)
+            target = Target([], [] if about else [f"{ctx.args.id.strip('<>').lower()}: no loop"])
+    lines = [*about, *target.preface]
     for record in target.records:
         lines += explain(record, derivation, config.timezone, ctx.followups)
     print("\n".join(lines + logged))

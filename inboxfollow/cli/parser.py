@@ -17,7 +17,7 @@ from typing import Any
 
 from inboxfollow.app.auth import add_auth_parser
 from inboxfollow.app.init import add_init_parser
-from inboxfollow.cli import commands, service
+from inboxfollow.cli import commands, plan_commands, service
 from inboxfollow.cli.commands import STATUSES
 from inboxfollow.cli.context import Context
 from inboxfollow.config import CONFIG_ENV, default_config_path, default_state_dir
@@ -108,7 +108,8 @@ def _stop(parser: argparse.ArgumentParser) -> None:
 
 def _mark(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("contact")
-    parser.add_argument("outcome", choices=("won", "lost"))
+    parser.add_argument("outcome", choices=("won", "lost"),
+                        help="won: a customer (a touch-point plan starts); lost: ends it")
 
 
 def _explain(parser: argparse.ArgumentParser) -> None:
@@ -183,6 +184,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("loops", commands.cmd_loops, "loops by kind: quote, reminder or waiting",
             ("inboxfollow loops --kind reminder", "inboxfollow loops --kind waiting --json"),
             _loops),
+    Command("customers", plan_commands.cmd_customers, "customers and their touch-point plans",
+            ("inboxfollow customers", "inboxfollow customers --json"), _json),
+    Command("leads", plan_commands.cmd_leads, "web-form leads and how fast you answered",
+            ("inboxfollow leads", "inboxfollow leads --json"), _json),
     Command("promises", commands.cmd_promises, "what you promised, by when",
             ("inboxfollow promises", "inboxfollow promises --all --json"), _promises),
     Command("init", service.cmd_init, "write a config for your mailbox, then check it",

@@ -22,6 +22,7 @@ from inboxfollow.rules.bulk import (
     list_traffic,
     opt_out_footer,
 )
+from inboxfollow.rules.lead_forms import lead_source_of
 from inboxfollow.rules.signs import (
     PREFIX,
     REPLY_SUBJECT_RE,
@@ -88,7 +89,11 @@ _DSN_TYPES = ("message/delivery-status", "message/global-delivery-status")
 
 
 def classify(msg: ParsedMessage, owner: Owner) -> Classification:
-    """What `msg` is, with the reason in plain words."""
+    """What `msg` is, with the reason in plain words. A configured lead source's
+    notification is matched first: machine-sent, but it carries a lead (lead_forms)."""
+    if owner.lead_sources and (source := lead_source_of(msg, owner)) is not None:
+        return Classification(Kind.LIST, f"a web-form notification from the lead source "
+                                         f"{source.name!r} ([leads])")
     for rule in _RULES:
         found = rule(msg)
         if found is not None:
@@ -104,7 +109,7 @@ def needs_text(msg: ParsedMessage, owner: Owner) -> bool:
     open whether a mail system or a robot sent it, when a delivery report's
     Action fields decide, and for a bare text/calendar whose METHOD is in its text.
     """
-    if _from_owner(msg, owner):
+    if _from_owner(msg, owner) or (owner.lead_sources and lead_source_of(msg, owner)):
         return True
     calendar = msg.content_type == "text/calendar" and not _calendar_method(msg)
     if not msg.has_text and (_delivery_report(msg) or calendar):

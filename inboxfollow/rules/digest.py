@@ -24,7 +24,7 @@ from inboxfollow.mail.text import one_line
 from inboxfollow.model import Owner
 from inboxfollow.rules.amounts import quote_amount, totals_by_currency
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Calendar
-from inboxfollow.rules.contacts import Contact, all_touches, build_contacts
+from inboxfollow.rules.contacts import Contact, Touch, all_touches, build_contacts
 from inboxfollow.rules.digest_sections import (
     Row,
     Section,
@@ -39,8 +39,10 @@ from inboxfollow.rules.digest_sections import (
     waiting_actions,
     waiting_row,
 )
+from inboxfollow.rules.lead_view import lead_actions
 from inboxfollow.rules.loops import Derivation, Loop, Status
-from inboxfollow.rules.waiting import WaitingRule
+from inboxfollow.rules.quiet import is_quiet
+from inboxfollow.rules.waiting import Waiting, WaitingRule
 
 # seeds/004: share of sales made on the 1st, 2nd, 3rd and 4th contact, and on the 5th to 12th
 SEED_SHARES = {1: 2, 2: 3, 3: 5, 4: 10}
@@ -180,8 +182,7 @@ def quiet_contacts(
     skip = {p for p, lp in latest.items() if lp.status is not Status.REPLIED}
     skip |= {p for lp in loops if lp.status in (Status.AWAITING_REPLY, Status.BOUNCED)
              for p in _people(lp)}
-    cutoff = now - timedelta(days=days)
-    quiet = [c for c in contacts if c.last_touch < cutoff and c.email not in skip]
+    quiet = [c for c in contacts if is_quiet(c.last_touch, now, days) and c.email not in skip]
     return sorted(quiet, key=lambda c: (c.last_touch, c.email), reverse=True)
 
 
@@ -198,22 +199,26 @@ class _Facts:
 
 def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
            drafts_records: Iterable[dict[str, Any]], owner: Owner, now: datetime, tz: Any,
-           quiet_days: int, followups: int, waiting_rule: WaitingRule | None) -> _Facts:
+           quiet_days: int, followups: int, waiting_rule: WaitingRule | None,
+           touches: Sequence[Touch] | None = None,
+           waiting: Sequence[Waiting] | None = None) -> _Facts:
     loops = derivation.loops
     pending = {r["loop_id"]: datetime.fromisoformat(r["created_at"])
                for r in drafts_records if r.get("state") == "pending"}
     awaiting = [lp for lp in loops if lp.status is Status.AWAITING_REPLY]
     awaiting.sort(key=lambda lp: (lp.next_due or now + timedelta(days=36500), lp.sent_at))
     rows = [loop_row(lp, now, tz, followups, pending.get(lp.id)) for lp in awaiting]
-    touches = all_touches(records, owner)
-    rule = waiting_rule or WaitingRule(Calendar(tz), horizon_days=quiet_days)
-    waiting = [waiting_row(w, now, tz) for w in rule.find(records, owner, now)]
+    if touches is None:
+        touches = all_touches(records, owner)
+    if waiting is None:
+        rule = waiting_rule or WaitingRule(Calendar(tz), horizon_days=quiet_days)
+        waiting = rule.find(records, owner, now)
     quiet = quiet_contacts(build_contacts(touches), loops, now, quiet_days)
-    return _Facts(loops, rows, waiting, quiet)
+    return _Facts(loops, rows, [waiting_row(w, now, tz) for w in waiting], quiet)
 
 
 def _action_sections(builder: SectionBuilder, facts: _Facts, customers: Sequence[Row],
-                     send_title: str) -> None:
+                     send_title: str, leads: Sequence[Row] = ()) -> None:
     """What to do now, the same in the digest and the checklist."""
     send = [row for row in facts.open_rows if row.state in ("draft", "due")]
     builder.add("send", send_title, send, send_actions,
@@ -222,6 +227,8 @@ def _action_sections(builder: SectionBuilder, facts: _Facts, customers: Sequence
                 waiting_actions, empty="Nobody is waiting for your answer.")
     builder.add("customers", "Customers to check in with", customers,
                 customer_actions, optional=True)
+    builder.add("leads", "New leads, and how fast you answered", leads, lead_actions,
+                optional=True)
 
 
 def build_digest(
@@ -238,20 +245,23 @@ def build_digest(
     customers: Sequence[Row] = (),
     untrusted: Sequence[Row] = (),
     promises: Sequence[Row] = (),
+    leads: Sequence[Row] = (),
     waiting_rule: WaitingRule | None = None,
+    touches: Sequence[Touch] | None = None,
+    waiting: Sequence[Waiting] | None = None,
 ) -> DigestData:
     """Everything the weekly digest shows, in sections, action first; `untrusted`: capture
     mail the capture trust rule set aside (its commands were not carried out);
     `waiting_rule`: who waits for the owner's answer (default: its defaults in `tz`)."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups,
-                   waiting_rule)
+                   waiting_rule, touches, waiting)
     since = now - timedelta(days=week_days)
     answered = [lp for lp in facts.loops if lp.answer is not None
                 and since < datetime.fromisoformat(lp.answer["date"]) <= now]
     answered.sort(key=lambda lp: (lp.answer or {})["date"], reverse=True)
     bounced = [lp for lp in facts.loops if lp.status is Status.BOUNCED and lp.bounce]
     builder = SectionBuilder()
-    _action_sections(builder, facts, customers, "Send now")
+    _action_sections(builder, facts, customers, "Send now", leads)
     builder.add("bounces", "Bounces to fix", [bounce_row(lp, tz)
                 for lp in bounced], bounce_actions, optional=True)
     builder.add("promises", "Promises overdue", promises, optional=True,
@@ -296,13 +306,16 @@ def build_checklist(
     followups: int = FOLLOWUPS,
     customers: Sequence[Row] = (),
     promises: Sequence[Row] = (),
+    leads: Sequence[Row] = (),
     waiting_rule: WaitingRule | None = None,
+    touches: Sequence[Touch] | None = None,
+    waiting: Sequence[Waiting] | None = None,
 ) -> ChecklistData:
     """Every prompt due today, by the digest's rules: follow-ups, answers owed, calls."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups,
-                   waiting_rule)
+                   waiting_rule, touches, waiting)
     builder = SectionBuilder()
-    _action_sections(builder, facts, customers, "Follow-ups due today")
+    _action_sections(builder, facts, customers, "Follow-ups due today", leads)
     builder.add("promises", "Promises due today", promises, optional=True,
                 note="You said you would, by today.")
     builder.add("quiet", "Quiet contacts to call", [quiet_row(c, now, tz) for c in facts.quiet],

@@ -18,8 +18,9 @@ from inboxfollow.model import Owner, ParsedMessage
 from inboxfollow.rules.cadence import Calendar
 from inboxfollow.rules.capture_trust import UNVERIFIED, calendar_of, trust_basis, trust_problem
 from inboxfollow.rules.commitments import asks_something, find_deferral
+from inboxfollow.rules.lead_forms import lead_facts
 
-__all__ = ["UNVERIFIED", "record_facts", "trust_problem"]
+__all__ = ["UNVERIFIED", "lead_facts", "record_facts", "trust_problem"]
 SENTENCE_CHARS = 300
 
 

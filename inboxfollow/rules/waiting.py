@@ -58,10 +58,41 @@ def waiting_for_answer(
     key or ID, one of its conversation), each maybe with when it was given: a stop clears
     the questions asked before it. `horizon_days`: questions older than that many days
     are left out (None: none is)."""
-    stops = [(s, None) if isinstance(s, str) else s for s in stopped]
+    asked = open_questions(records, owner, now, calendar, days)
+    return asked.still_waiting(now, calendar, stopped, horizon_days)
+
+
+@dataclass(frozen=True)
+class OpenQuestions:
+    """The questions no message of the owner answered, up to some `now`, and the last
+    call logged with each contact: what `still_waiting` narrows to a day. It depends on
+    `now` only through the messages dated up to it (so it can be kept)."""
+
+    questions: tuple[Waiting, ...]
+    called: tuple[tuple[str, datetime], ...]  # (contact, the logged call's time)
+
+    def still_waiting(self, now: datetime, calendar: Calendar,
+                      stopped: Iterable[str | tuple[str, datetime]] = (),
+                      horizon_days: int | None = None) -> list[Waiting]:
+        stops = [(s, None) if isinstance(s, str) else s for s in stopped]
+        called: dict[str, datetime] = {}
+        for contact, when in self.called:
+            if when <= now:
+                called[contact] = max(when, called.get(contact, when))
+        today = now.astimezone(calendar.tz).date()
+        oldest = None if horizon_days is None else now - timedelta(days=horizon_days)
+        found = [w for w in self.questions if w.due <= today and not _stopped(w, stops)
+                 and (oldest is None or datetime.fromisoformat(w.record["date"]) >= oldest)
+                 and not (w.contact in called
+                          and called[w.contact] > datetime.fromisoformat(w.record["date"]))]
+        return sorted(found, key=lambda w: w.record["date"])
+
+
+def open_questions(records: Iterable[dict[str, Any]], owner: Owner, now: datetime,
+                   calendar: Calendar, days: int = DEFAULT_WAITING_DAYS) -> OpenQuestions:
+    """Each contact's last question that no later message of the owner answered."""
     records = list(records)
-    called = {t.contact: t.date for t in all_touches(records, owner)
-              if t.kind == "call" and t.date <= now}  # the last logged call with each
+    calls = tuple((t.contact, t.date) for t in all_touches(records, owner) if t.kind == "call")
     mail = sorted((r for r in unify(records) if r["kind"] == "human"
                    and datetime.fromisoformat(r["date"]) <= now),
                   key=lambda r: (r["date"], r["key"]))
@@ -80,13 +111,7 @@ def waiting_for_answer(
         received = datetime.fromisoformat(record["date"]).astimezone(calendar.tz).date()
         due = add_step(received, Step(days, "bd"), calendar) if days else received
         open_[sender[1]] = Waiting(record, sender[1], sender[0], question, due)
-    today = now.astimezone(calendar.tz).date()
-    oldest = None if horizon_days is None else now - timedelta(days=horizon_days)
-    found = [w for w in open_.values() if w.due <= today and not _stopped(w, stops)
-             and (oldest is None or datetime.fromisoformat(w.record["date"]) >= oldest)
-             and not (w.contact in called
-                      and called[w.contact] > datetime.fromisoformat(w.record["date"]))]
-    return sorted(found, key=lambda w: w.record["date"])
+    return OpenQuestions(tuple(open_.values()), calls)
 
 
 def _stopped(item: Waiting, stops: Iterable[tuple[str, datetime | None]]) -> bool:
@@ -112,3 +137,7 @@ class WaitingRule:
              now: datetime) -> list[Waiting]:
         return waiting_for_answer(records, owner, now, self.calendar, self.days, self.stopped,
                                   self.horizon_days)
+
+    def select(self, asked: OpenQuestions, now: datetime) -> list[Waiting]:
+        """`find`, from the open questions (`open_questions` with this rule's days)."""
+        return asked.still_waiting(now, self.calendar, self.stopped, self.horizon_days)
