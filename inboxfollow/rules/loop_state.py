@@ -133,9 +133,6 @@ class Derivation:
     loops: list[Loop]
     decisions: dict[str, QuoteDecision]  # outbound message key -> quote decision
     effects: dict[str, list[str]]  # message key -> what it did to which loop
-    # inbound messages by the ids they reference: a reply whose Date is earlier than
-    # the message it answers (a sender's clock off) still finds its loop
-    referenced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     same_as: dict[str, str] = field(default_factory=dict)  # a copy's key -> the kept copy's
 
     def note(self, record: dict[str, Any], effect: str) -> None:

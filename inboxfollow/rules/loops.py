@@ -142,6 +142,9 @@ class _Pass:
     index: _Index = field(default_factory=_Index)
     answers_for: dict[str, set[str]] = field(default_factory=dict)  # org -> orgs it answers for
     reminders: dict[str, date] = field(default_factory=dict)  # message key -> the day named
+    # inbound messages by the ids they reference: a reply whose Date is earlier than
+    # the message it answers (a sender's clock off) still finds its loop
+    referenced: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calendar: Calendar = field(default_factory=Calendar)
 
 
@@ -278,7 +281,7 @@ def _touch(loop: Loop, record: dict[str, Any], run: _Pass, where: str) -> None:
 def _join(loop: Loop, ids: set[str], run: _Pass) -> None:
     """Add message ids to a loop's thread; judge replies already seen that name them."""
     for message_id in sorted(run.index.join(loop, ids)):
-        for record in run.result.referenced.get(message_id, []):
+        for record in run.referenced.get(message_id, []):
             if record["key"] not in loop.judged:
                 _judge(loop, record, True, run)
 
@@ -286,7 +289,7 @@ def _join(loop: Loop, ids: set[str], run: _Pass) -> None:
 def _inbound(record: dict[str, Any], run: _Pass) -> None:
     refs = refs_of(record)
     for ref in refs:
-        run.result.referenced.setdefault(ref, []).append(record)
+        run.referenced.setdefault(ref, []).append(record)
     sender = sender_of(record)
     org = organisation(sender)
     orgs = {org} | run.answers_for.get(org, set()) if org else set()
