@@ -247,3 +247,29 @@ def test_check_deep_proves_the_kept_loops_and_removes_ones_that_differ(synced: C
     assert "problem: derived state 'loops' differed" in differs.stdout
     assert state.read("loops") is None  # removed: the next command derives it anew
     assert derive_now_loops(synced, NOW) == from_scratch(synced)
+
+
+def test_the_daemon_keeps_the_derived_state_current_after_a_cycle_that_did_something(
+    synced: Config,
+) -> None:
+    from inboxfollow.app.daemon import Daemon, Job
+    from inboxfollow.app.daemon_jobs import keep_derived
+
+    def new_mail(store: Any, now: Any, stop: Any) -> str:
+        store.save_messages(mailbox([Event("quote", 4, -1, 0, False, False, 1, 0)]), {})
+        return "1 new"
+
+    clock = iter([NOW, NOW + timedelta(minutes=1)])
+    daemon = Daemon([Job("sync", new_mail, every_minutes=15)],
+                    lambda: open_store(synced.store_path), lambda: next(clock),
+                    after_cycle=keep_derived(synced))
+    assert daemon.run_due() == ["sync: 1 new"]
+    folder = state_folder(synced.store_path)
+    stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+    assert set(stamps) == {what.name + ".pickle" for what in KEPT}
+    with open_store(synced.store_path, readonly=True) as store:  # each read as kept
+        for what in KEPT:
+            assert remembered(what, store, synced, NOW + timedelta(hours=1)) is not None
+    assert daemon.run_due() == []  # nothing due: nothing derived, nothing written
+    assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps
+    assert derive_now_loops(synced, NOW) == from_scratch(synced)

@@ -102,6 +102,8 @@ class Daemon:
     _prepared: set[str] = field(default_factory=set)  # jobs prepared for this cycle
     failures: list[Failure] = field(default_factory=list)  # in the last cycle
     failure_count: int = 0  # since the daemon started
+    # after a cycle that did something, without the lock: keeps the derived state current
+    after_cycle: Callable[[datetime], None] | None = None
 
     @property
     def exit_code(self) -> int:
@@ -166,6 +168,11 @@ class Daemon:
         level = logging.INFO if lines else logging.DEBUG
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
                 "; ".join(lines) if lines else "nothing due")
+        if lines and self.after_cycle is not None and not self.stopping():
+            try:
+                self.after_cycle(now)
+            except Exception:  # noqa: BLE001 - only a head start: a command derives itself
+                LOG.debug("keeping the derived state failed", exc_info=True)
         return lines
 
     def _run_jobs(self, store: Store, now: datetime, woken: set[str],

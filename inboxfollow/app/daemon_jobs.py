@@ -81,6 +81,23 @@ def derive_first(config: Config) -> Callable[[datetime], None]:
     return prepare
 
 
+def keep_derived(config: Config) -> Callable[[datetime], None]:
+    """After a cycle that did something: bring what is kept beside the store up to date
+    (`app.kept`), from a read-only copy and without the lock, so the owner's next
+    `quotes`, `contacts`, `digest` or `drafts` reads it instead of every message. Nothing
+    is written when it is current already."""
+
+    def refresh(now: datetime) -> None:
+        from inboxfollow.app.kept import KEPT
+        from inboxfollow.app.loops import remembered
+
+        with open_store(config.store_path, readonly=True) as copy:
+            for what in KEPT:
+                remembered(what, copy, config, now)
+
+    return refresh
+
+
 def build_jobs(config: Config) -> list[Job]:
     """Sync first, so drafts and the digest see the newest mail. New mail in a watched
     INBOX (IMAP IDLE) runs the sync at once; other folders wait for its interval."""

@@ -39,7 +39,7 @@ def cycle_printer(clock: Callable[[], datetime]) -> Callable[[list[str]], None]:
 
 def cmd_run(ctx: Context) -> int:
     from inboxfollow.app.daemon import Daemon
-    from inboxfollow.app.daemon_jobs import build_jobs
+    from inboxfollow.app.daemon_jobs import build_jobs, keep_derived
 
     config = ctx.config
     fixed = parse_now(ctx.args.now, config.timezone)
@@ -48,6 +48,7 @@ def cmd_run(ctx: Context) -> int:
         jobs=build_jobs(config),
         open_store=StoreKeeper(config.store_path).use,
         clock=clock,
+        after_cycle=keep_derived(config),
     )
     if ctx.args.once:  # for cron: the exit code says whether every job went well
         lines = daemon.run_due()
