@@ -3,7 +3,6 @@ temp file that outlives the next start."""
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
@@ -18,6 +17,7 @@ import pytest
 from inboxfollow.app.sync import PARALLEL_FROM
 from inboxfollow.errors import StoreLockedError
 from inboxfollow.store import open_store
+from inboxfollow.store.files import log_path
 from tests.mailgen import OWNER, cli_env, message
 
 GONE_WITHIN = 10.0  # seconds a killed tree may take to go (it takes well under one)
@@ -205,15 +205,17 @@ def test_a_write_killed_half_way_leaves_nothing_after_the_next_start(tmp_path: P
     writer.start()
     try:
         assert written.wait(30)
-        (temp,) = tmp_path.glob(".s.messages.json.*.tmp")  # the messages go first
-        assert len(json.loads(temp.read_text())["messages"]) == 2
+        assert b"<b@x>" in log_path(path).read_bytes()  # the messages go first: appended
     finally:
         writer.kill()
         writer.join(10)
     assert path.read_bytes() == before
     with open_store(path) as store:
-        assert [m["key"] for m in store.all_messages()] == ["<a@x>"]
-    assert not list(tmp_path.glob(".s.json.*.tmp"))
+        assert [m["key"] for m in store.all_messages()] == ["<a@x>"]  # lost whole
+        store.save_messages([_record("<c@x>")], {})
+        store.commit()
+    assert not list(tmp_path.glob(".s.*.tmp"))
+    assert b"<b@x>" not in log_path(path).read_bytes()  # cut off by the next commit
 
 
 def _hold(path: str, ready: multiprocessing.synchronize.Event,
