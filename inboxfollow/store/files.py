@@ -202,6 +202,7 @@ def keep_backup(path: Path) -> None:
         shutil.copyfile(path, temp)
     os.chmod(temp, 0o600)
     os.replace(temp, backup)
+    temp.unlink(missing_ok=True)  # left when the backup was this file already (rename(2))
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode

@@ -62,6 +62,14 @@ def _line(key: str, record: dict[str, Any] | None) -> bytes:
     return f'{{"k":{_dumps(key)},"h":{human},"d":{_dumps(record)}}}\n'.encode()
 
 
+def _key(quoted: bytes) -> str:
+    """The key of a line, from its JSON string (quotes included): most need no decoder."""
+    if b"\\" in quoted:
+        key: str = json.loads(quoted)
+        return key
+    return quoted[1:-1].decode()
+
+
 class MessageLog:
     """The messages of one store: an index in memory, the records in the log file."""
 
@@ -151,7 +159,7 @@ class MessageLog:
                 if committed is not None:
                     raise self._damaged(f"line at byte {offset} is not a record")
                 break  # the tail of a write a crash cut short
-            key = json.loads(match.group(1))
+            key = _key(match.group(1))
             if match.group(3):  # removed
                 index.pop(key, None)
                 human.discard(key)
@@ -212,7 +220,7 @@ class MessageLog:
                     raw = handle.readline()
                     match = _LINE.match(raw)
                     if match is not None and not match.group(3):
-                        key = json.loads(match.group(1))
+                        key = _key(match.group(1))
                         if index.get(key) == offset:
                             yield key, offset, raw
                     offset += len(raw)
