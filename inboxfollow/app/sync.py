@@ -44,7 +44,7 @@ LOG = logging.getLogger(__name__)
 
 # Progress: (messages done, messages expected) for a long first sync.
 Progress = Callable[[int, int], None]
-COMMIT_EVERY = 10_000  # messages between atomic writes on a long first sync ...
+COMMIT_EVERY = 1000  # messages between commits (an append to the log) on a long pass ...
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
 PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
 WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
@@ -129,10 +129,10 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
     from concurrent.futures import ProcessPoolExecutor
 
     try:
-        context = multiprocessing.get_context("forkserver")
-        # the fork server imports the judging code once; each folder's worker then starts
-        # in 10 ms instead of 100 ms (only takes effect before the fork server starts)
-        context.set_forkserver_preload(["inboxfollow.app.judging"])
+        # spawned, not forked from this process (which holds a connection and the store)
+        # nor from a fork server (one more process, 14-28 MB, for the whole pass): the
+        # worker imports the judging code itself, while this process fetches and judges
+        context = multiprocessing.get_context("spawn")
         lifeline, held_here = context.Pipe(duplex=False)
         pool = ProcessPoolExecutor(WORKERS, mp_context=context,
                                    initializer=_exit_with_parent, initargs=(lifeline,))
@@ -151,12 +151,12 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
 def _exit_with_parent(lifeline: Connection) -> None:
     """In the worker: exit as soon as the process that started it is gone, however it died.
 
-    The worker is the fork server's child, not this process's, so neither its parent
-    pid nor PR_SET_PDEATHSIG tells; and it holds its own task queue's writing end, so
-    that queue never ends. Only the syncing process holds the writing end of
-    `lifeline`: the kernel closes it when that process dies (SIGKILL included), the
-    read below ends, and the worker goes. The fork server exits once no process holds
-    its pipe (the worker did) and the resource tracker once no process holds its own.
+    The worker holds its own task queue's writing end, so that queue never ends when
+    the syncing process dies, and PR_SET_PDEATHSIG is not portable. Only the syncing
+    process holds the writing end of `lifeline` (a spawned worker is handed the reading
+    end alone): the kernel closes it when that process dies (SIGKILL included), the
+    read below ends, and the worker goes. The resource tracker exits once no process
+    holds its pipe.
     """
 
     def watch() -> None:
@@ -322,9 +322,9 @@ class _FolderSync:
 
     def _save(self, batch: _Batch) -> None:
         self.store.save_messages(batch.records, batch.seen_again)
-        # On a long pass, the saved records live as long as the store: the cyclic garbage
-        # collector need not walk them again on every collection while judging allocates
-        # (it cost this process 10-20% of a first sync). `sync` gives them back at the end.
+        # On a long pass, what is alive now (the code judging loaded, the store's index)
+        # lives as long as the pass: the cyclic garbage collector need not walk it again
+        # on every collection while judging allocates. `sync` gives it back at the end.
         if self.long_pass:
             gc.freeze()
         self.store.record_set_aside(batch.set_aside)
