@@ -4,7 +4,7 @@ Every example is a real message of the shared corpus (`../shared/corpus`, or
 $INBOXFOLLOW_CORPUS), mutated: header lines dropped, duplicated or garbled, bytes
 flipped, the message cut short, a charset label swapped for a wrong one, 8-bit text
 in another charset put into a header. Each is judged as a sync judges it, the header
-block alone or with a text prefix (`app.sync.judge`, then `rules.quotes.decide_quote`
+block alone or with a text prefix (`app.judging.judge`, then `rules.quotes.decide_quote`
 on the record), and timed.
 
 What must hold: no exception escapes (judging turns a message it cannot read into a
@@ -36,7 +36,7 @@ from hypothesis import strategies as st
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from inboxfollow.app.sync import judge  # noqa: E402
+from inboxfollow.app.judging import judge  # noqa: E402
 from inboxfollow.model import FetchedMessage, Location, Owner  # noqa: E402
 from inboxfollow.rules.quotes import decide_quote  # noqa: E402
 from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES  # noqa: E402

@@ -1,13 +1,16 @@
 """Benchmark of issue 11 at every size, each figure a whole `inboxfollow` process on Dovecot.
 
     .venv/bin/python bench/scale.py [--sizes 2000,20000,100000] [--repeat 5] [--write]
+        [--sync-rounds 5,5,3] [--phases first,poll,derived,mbsync,idle]
 
 For each size it builds a Dovecot account from the generated mail of `run.py`
 (`mailgen.py`, cached in `bench/work/`) and a config for it, then, in one run:
 
 - first sync: `inboxfollow sync` into a fresh store, as a whole process,
   alternating with the floor (a bare imapclient UID FETCH of ENVELOPE and
-  BODYSTRUCTURE in batches of 500, in a process of its own), `--repeat` times;
+  BODYSTRUCTURE in batches of 500, in a process of its own), `--repeat` times
+  (or `--sync-rounds` per size); the table gives the median, its range and the
+  range of the per-round ratios;
   peak RSS is that of the whole process tree (the sync's worker included),
   sampled every 50 ms;
 - no-change poll: `inboxfollow sync` again, `--repeat` times, after Dovecot has
@@ -170,7 +173,11 @@ def mbsync_resync(acc: dict, home: Path, repeat: int) -> list[float]:
     return [timed(argv, dict(os.environ), home)["seconds"] for _ in range(repeat)]
 
 
-def measure(server: object, size: int, seed: int, repeat: int, rounds: int) -> dict:
+PHASES = ("first", "poll", "derived", "mbsync", "idle")
+
+
+def measure(server: object, size: int, seed: int, repeat: int, rounds: int,
+            phases: tuple[str, ...] = PHASES) -> dict:
     t0 = time.perf_counter()
     acc, info = run.build_account(server, f"scale{size}", size, seed)
     home = WORK / f"box-{size}"
@@ -191,16 +198,20 @@ def measure(server: object, size: int, seed: int, repeat: int, rounds: int) -> d
         run.log(f"{size}: floor {floors[-1]['seconds']:.2f} s, first sync "
                 f"{firsts[-1]['seconds']:.2f} s, {firsts[-1]['tree_peak_mb']:.0f} MB")
     settle(acc)
-    polls = [timed(inboxfollow(config, now, "sync"), env, home) for _ in range(repeat)]
-    run.log(f"{size}: no-change poll {statistics.median(p['seconds'] for p in polls):.2f} s")
+    polls = []
+    if "poll" in phases:
+        polls = [timed(inboxfollow(config, now, "sync"), env, home) for _ in range(repeat)]
+        run.log(f"{size}: no-change poll {statistics.median(p['seconds'] for p in polls):.2f} s")
     derived = {}
-    for name, args in DERIVED.items():
+    for name, args in DERIVED.items() if "derived" in phases else ():
         argv = inboxfollow(config, now, *[a.format(preview=home / "d.html") for a in args])
         derived[name] = [timed(argv, env, home) for _ in range(repeat)]
         run.log(f"{size}: {name} {statistics.median(r['seconds'] for r in derived[name]):.2f} s")
-    mbsync = mbsync_resync(acc, home, repeat)
-    reactions = [idle_reaction(acc, config, env, home) for _ in range(min(repeat, 3))]
-    run.log(f"{size}: IDLE reaction {reactions}")
+    mbsync = mbsync_resync(acc, home, repeat) if "mbsync" in phases else []
+    reactions = []
+    if "idle" in phases:
+        reactions = [idle_reaction(acc, config, env, home) for _ in range(min(repeat, 3))]
+        run.log(f"{size}: IDLE reaction {reactions}")
     return {"size": size, "info": info, "floor": floors, "first_sync": firsts, "polls": polls,
             "derived": derived, "mbsync": mbsync, "idle": reactions,
             "store_mb": run.store_mb(store)}
@@ -222,21 +233,27 @@ def table(results: list[dict]) -> str:
         ratio = statistics.median(first) / statistics.median(floor)
         rows.append(f"| {n} | FETCH floor | {med(floor)} | 1.00x | "
                     f"{max(x['maxrss_mb'] for x in r['floor']):.0f} MB |")
-        rows.append(f"| {n} | first sync | {med(first)} | {ratio:.2f}x floor | "
+        ratios = sorted(f["seconds"] / g["seconds"]
+                        for f, g in zip(r["first_sync"], r["floor"], strict=True))
+        rows.append(f"| {n} | first sync ({len(first)} rounds) | {med(first)} | {ratio:.2f}x "
+                    f"floor (per round {ratios[0]:.2f}-{ratios[-1]:.2f}) | "
                     f"{max(x['tree_peak_mb'] for x in r['first_sync']):.0f} MB |")
         polls = [x["seconds"] for x in r["polls"]]
-        rows.append(f"| {n} | no-change poll (`sync`) | {med(polls)} | 1.00x | "
-                    f"{max(x['tree_peak_mb'] for x in r['polls']):.0f} MB |")
+        if polls:
+            rows.append(f"| {n} | no-change poll (`sync`) | {med(polls)} | 1.00x | "
+                        f"{max(x['tree_peak_mb'] for x in r['polls']):.0f} MB |")
         for name, runs in r["derived"].items():
             secs = [x["seconds"] for x in runs]
-            rows.append(f"| {n} | `{name}` | {med(secs)} | "
-                        f"{statistics.median(secs) / statistics.median(polls):.2f}x poll | "
+            versus = (f"{statistics.median(secs) / statistics.median(polls):.2f}x poll"
+                      if polls else "")
+            rows.append(f"| {n} | `{name}` | {med(secs)} | {versus} | "
                         f"{max(x['tree_peak_mb'] for x in runs):.0f} MB |")
-        if r["mbsync"]:
+        if r["mbsync"] and polls:
             rows.append(f"| {n} | mbsync no-change resync | {med(r['mbsync'])} | "
                         f"{statistics.median(r['mbsync']) / statistics.median(polls):.2f}x "
                         "poll | |")
-        rows.append(f"| {n} | IDLE reaction (APPEND to stored) | {med(r['idle'])} | | |")
+        if r["idle"]:
+            rows.append(f"| {n} | IDLE reaction (APPEND to stored) | {med(r['idle'])} | | |")
     return "\n".join(rows)
 
 
@@ -247,6 +264,8 @@ def main() -> None:
     parser.add_argument("--sync-rounds", default="",
                         help="first-sync rounds per size, e.g. 5,5,1 (default: --repeat)")
     parser.add_argument("--seed", type=int, default=20_000)
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"what to measure, of {','.join(PHASES)} (default: all)")
     parser.add_argument("--write", action="store_true", help="add the table to RESULTS.md")
     args = parser.parse_args()
     from tests.dovecot import DovecotServer
@@ -261,7 +280,8 @@ def main() -> None:
         for i, size in enumerate(sizes):
             t = time.perf_counter()
             results.append(measure(server, size, args.seed, args.repeat,
-                                   rounds[i] if i < len(rounds) else args.repeat))
+                                   rounds[i] if i < len(rounds) else args.repeat,
+                                   tuple(args.phases.split(","))))
             results[-1]["seconds"] = time.perf_counter() - t
             run.log(f"{size}: done in {results[-1]['seconds']:.0f} s")
     finally:

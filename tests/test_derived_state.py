@@ -148,10 +148,11 @@ def test_a_second_command_reads_the_kept_loops_and_writes_nothing(synced: Config
     assert folder.stat().st_mode & 0o777 == 0o700
     before = kept.stat()
     with open_store(synced.store_path, readonly=True) as store:
-        store_messages = store._storage.load_messages  # a kept result reads no message
-        store._storage.load_messages = lambda: pytest.fail("the messages were read")  # type: ignore[method-assign]
+        def unread() -> list[dict[str, Any]]:  # a kept result reads no message
+            raise AssertionError("the messages were read")
+
+        store.all_messages = unread  # type: ignore[method-assign]
         _, again = derive(store, synced, NOW + timedelta(days=3))  # a later now: it holds
-        store._storage.load_messages = store_messages  # type: ignore[method-assign]
     assert again == first
     after = kept.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from inboxfollow.store import open_store
-from inboxfollow.store.files import messages_path
+from inboxfollow.store.files import log_path
 from inboxfollow.store.shape import backup_path
 from tests.mailgen import run_cli
 from tests.test_cli_views import NOW, synced_sample
@@ -48,13 +48,17 @@ MAIN_BREAKS: list[tuple[str, bytes]] = [
     ("deep nesting", b"[" * 100_000),
 ]
 
+_HEAD = b'{"log":"inboxfollow messages","generation":1}\n'
 MESSAGES_BREAKS: list[tuple[str, bytes]] = [
     ("random bytes", bytes(range(255, -1, -1)) * 4),
-    ("a list", b"[]"),
-    ("messages a list", b'{"generation": 99, "messages": []}'),
-    ("generation a string", b'{"generation": "2", "messages": {}}'),
-    ("a message that is a number", b'{"generation": 99, "messages": {"1": 5}}'),
-    ("a message without its key", b'{"generation": 99, "messages": {"1": {"locations": []}}}'),
+    ("a list", b"[]\n"),
+    ("schema 4's object", b'{"generation": 99, "messages": {}}'),
+    ("generation a string", b'{"log":"inboxfollow messages","generation":"2"}\n'),
+    ("a line that is no record", _HEAD + b"x" * 100_000 + b"\n"),
+    ("a message that is a number", _HEAD + b'{"k":"a","h":0,"d":5}\n' * 10_000),
+    ("a message without its key", _HEAD + b'{"k":"a","h":0,"d":{"locations":[]}}\n' * 3000),
+    ("cut short", _HEAD),
+    ("a generation from elsewhere", b'{"log":"inboxfollow messages","generation":7}\n'),
 ]
 
 
@@ -74,7 +78,7 @@ def _broken_copy(good: Path, tmp_path: Path, main: bytes | None, messages: bytes
     if main is not None:
         store.write_bytes(main)
     if messages is not None:
-        messages_path(store).write_bytes(messages)
+        log_path(store).write_bytes(messages)
     return folder
 
 
@@ -103,14 +107,14 @@ def test_a_broken_messages_file_is_one_line_and_left_alone(
     folder = _broken_copy(good, tmp_path, None, content)
     before = _files(folder)
     line = _one_clear_line(folder, "contacts")
-    assert "inboxfollow.messages.json" in line and ".bak" in line, line
+    assert "inboxfollow.messages.jsonl" in line and ".bak" in line, line
     assert _files(folder) == before
 
 
 def test_the_backup_restores_the_last_good_state(good: Path, tmp_path: Path) -> None:
     folder = _broken_copy(good, tmp_path, bytes(range(256)), b"garbage")
     store = folder / "state" / "inboxfollow.json"
-    for path in (store, messages_path(store)):
+    for path in (store, log_path(store)):
         assert stat.S_IMODE(backup_path(path).stat().st_mode) == 0o600
         os.replace(backup_path(path), path)  # what the error line says to do
     done = run_cli("contacts", "--json", config=folder / "inboxfollow.toml", now=NOW)

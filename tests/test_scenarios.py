@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from inboxfollow.app.sync import judge, sync
+from inboxfollow.app.judging import judge
+from inboxfollow.app.sync import sync
 from inboxfollow.model import FetchedMessage, Location, Owner
 from inboxfollow.rules.contacts import all_touches, build_contacts
 from inboxfollow.rules.loops import Derivation, derive_loops

@@ -12,7 +12,8 @@ import pytest
 from inboxfollow.errors import StoreError, StoreLockedError
 from inboxfollow.model import Checkpoint, Location
 from inboxfollow.store import SCHEMA_VERSION, open_store
-from inboxfollow.store.files import messages_path
+from inboxfollow.store.files import log_path, messages_path
+from tests.storefile import logged_messages
 
 
 def record(key: str, uid: int = 1) -> dict:
@@ -26,11 +27,11 @@ def test_nothing_reaches_the_file_before_commit(tmp_path: Path) -> None:
         assert not path.exists()
         store.commit()
     data = json.loads(path.read_text())
-    messages = json.loads(messages_path(path).read_text())
-    assert [d["key"] for d in messages["messages"].values()] == ["<a@x>"]
+    assert list(logged_messages(path)) == ["<a@x>"]
     assert data["meta"]["1"]["schema_version"] == SCHEMA_VERSION
-    assert "messages" not in data and data["_split"]["generation"] == messages["generation"]
-    for written in (path, messages_path(path)):
+    assert "messages" not in data and data["_split"]["format"] == "log"
+    assert data["_split"]["size"] == log_path(path).stat().st_size
+    for written in (path, log_path(path)):
         assert oct(written.stat().st_mode & 0o777) == "0o600"
 
 
@@ -129,7 +130,7 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
     path = tmp_path / "s.json"
     path.write_text(json.dumps(V1_STORE))
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == SCHEMA_VERSION == 4
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 5
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "headers"}
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
@@ -137,8 +138,8 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
         assert store.replaceable("<ooo@acme.example>")
         store.commit()
     data = json.loads(path.read_text())
-    assert data["meta"]["1"]["schema_version"] == 4
-    messages = json.loads(messages_path(path).read_text())["messages"]
+    assert data["meta"]["1"]["schema_version"] == 5
+    messages = logged_messages(path)
     assert all(doc["evidence"] == "headers" for doc in messages.values())
     with open_store(path, readonly=True) as store:  # and opens as it is from then on
         assert len(store.all_messages()) == 2
@@ -149,17 +150,17 @@ def test_failed_write_leaves_old_file_and_no_temp(tmp_path: Path) -> None:
     with open_store(path) as store:
         store.save_messages([record("<a@x>")], {})
         store.commit()
-        before = path.read_text(), messages_path(path).read_text()
-        store.save_messages([record("<b@x>")], {})
+        before = path.read_text(), log_path(path).read_text()
+        store.set_meta("x", 1)
         os.chmod(tmp_path, 0o500)
         try:
             if os.geteuid() == 0:  # root ignores directory permissions; simulate a full disk
-                store._storage.read()["messages"]["2"]["bad"] = object()
+                store._storage.read()["meta"]["1"]["bad"] = object()
             with pytest.raises((StoreError, TypeError)):
                 store.commit()
         finally:
             os.chmod(tmp_path, 0o700)
-    assert (path.read_text(), messages_path(path).read_text()) == before
+    assert (path.read_text(), log_path(path).read_text()) == before
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
 
 
@@ -201,7 +202,7 @@ def test_a_store_written_by_version_2_opens_and_splits(tmp_path: Path) -> None:
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
         store.commit()
     data = json.loads(path.read_text())
-    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 4
+    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 5
     with open_store(path) as store:
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "wording"}
@@ -214,19 +215,19 @@ def test_a_poll_reads_the_small_file_only(tmp_path: Path) -> None:
         store.save_messages([record(f"<m{i}@x>", i) for i in range(1, 50)], {})
         store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 49))
         store.commit()
-    messages_path(path).chmod(0o000)  # any read of the messages would fail (not as root)
+    log_path(path).chmod(0o000)  # any read of the messages would fail (not as root)
     try:
         with open_store(path) as store:
             assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 49)
             store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 49))
             store.commit()
-            assert not store._storage.read().messages_loaded
+            assert not store._log.loaded
     finally:
-        messages_path(path).chmod(0o600)
+        log_path(path).chmod(0o600)
     with open_store(path) as store:
         store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 50))
         store.commit()  # a checkpoint alone leaves the messages file as it was
-        assert not store._storage.read().messages_loaded
+        assert not store._log.loaded
     with open_store(path) as store:
         assert len(store.all_messages()) == 49
 
@@ -236,10 +237,10 @@ def test_a_missing_messages_file_is_a_clear_error(tmp_path: Path) -> None:
     with open_store(path) as store:
         store.save_messages([record("<a@x>")], {})
         store.commit()
-    messages_path(path).rename(tmp_path / "elsewhere.json")
+    log_path(path).rename(tmp_path / "elsewhere.json")
     with open_store(path) as store:
         assert store.checkpoint("owner", "INBOX") is None  # what needs no message works
-        with pytest.raises(StoreError, match="s.messages.json, which is missing"):
+        with pytest.raises(StoreError, match="s.messages.jsonl, which is missing"):
             store.has_message("<a@x>")
 
 
@@ -292,7 +293,7 @@ def test_a_store_written_by_version_3_rekeys_messages_without_a_message_id(
     path.write_text(json.dumps(v3))
     messages_path(path).write_text(json.dumps(messages))
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == 4
+        assert store.get_meta("schema_version") == 5
         assert sorted(r["key"] for r in store.all_messages()) == [
             "<ooo@acme.example>", "<q@shop.example>"]
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 4)

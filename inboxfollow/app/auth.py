@@ -13,13 +13,14 @@ import os
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inboxfollow.config import load_config
 from inboxfollow.errors import ConfigError
-from inboxfollow.oauth.client import OAuthSettings, Tokens, settings_of
-from inboxfollow.oauth.flows import browser_login, device_login
-from inboxfollow.oauth.grants import store_of
+
+if TYPE_CHECKING:  # the CLI builds this command's parser for every command: the OAuth
+    # code (urllib, http.client, ssl) is imported only when it runs
+    from inboxfollow.oauth.client import OAuthSettings, Tokens
 
 SECTIONS = ("imap", "smtp", "capture")
 HOWTO = "README: OAuth2 without a helper"
@@ -53,6 +54,9 @@ def add_auth_parser(sub: Any) -> None:
 
 def run_auth(args: argparse.Namespace, config_path: Path, out: Callable[[str], None]) -> int:
     """`auth login`: run a flow, store the refresh token, say where. Never prints a token."""
+    from inboxfollow.oauth.client import settings_of
+    from inboxfollow.oauth.grants import store_of
+
     config = load_config(config_path)
     if "oauth" not in config.raw:
         raise ConfigError("the config has no [oauth] section",
@@ -74,6 +78,8 @@ def run_auth(args: argparse.Namespace, config_path: Path, out: Callable[[str], N
 
 
 def _login(settings: OAuthSettings, flow: str, port: int, out: Callable[[str], None]) -> Tokens:
+    from inboxfollow.oauth.flows import browser_login, device_login
+
     if flow == "device":
         return device_login(settings, out)
     if not has_display(os.environ, sys.platform):

@@ -8,7 +8,8 @@ crash at any moment leaves a store the next run continues from.
 Each batch goes through three stages: `_prepare` (drop copies already stored,
 unless the stored copy is automatic mail a human copy may replace; skip drafts;
 fetch the text of the owner's own mail, which the quote rules read), `judge`
-(parse, classify, build records: pure, and on a long first sync run in a
+(parse, classify, build records: pure, in `judging`, imported only when a pass finds
+something new, and on a long first sync run in a
 worker process so that it overlaps with fetching the next batch on the other
 core), and `_finish` (save the records and the checkpoint).
 """
@@ -17,79 +18,40 @@ from __future__ import annotations
 
 import gc
 import logging
-import multiprocessing
 import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from inboxfollow.app.capture import after_sync
 from inboxfollow.app.capture_hold import hold_unverified, sent_folder_named, settle_held
 from inboxfollow.app.text_wanted import RECENT_TEXT, text_likely_needed
-from inboxfollow.mail.parse import parse_message
-from inboxfollow.mail.record import build_record, peek_message_id
 from inboxfollow.model import Checkpoint, FetchedMessage, Kind, Location, Owner, SyncSummary
-from inboxfollow.rules.automatic import classify, needs_text
-from inboxfollow.rules.record_facts import UNVERIFIED, lead_facts, record_facts, trust_problem
-from inboxfollow.sources.imap.bodystructure import with_parts
 from inboxfollow.sources.mailbox import INBOX_NAME, Mailbox
 from inboxfollow.store import Store, set_aside_entry
+
+if TYPE_CHECKING:  # imported where a pass finds something new: a poll needs none of it
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.connection import Connection
+
+    from inboxfollow.app.judging import Outcome
 
 LOG = logging.getLogger(__name__)
 
 # Progress: (messages done, messages expected) for a long first sync.
 Progress = Callable[[int, int], None]
-COMMIT_EVERY = 10_000  # messages between atomic writes on a long first sync ...
+COMMIT_EVERY = 1000  # messages between commits (an append to the log) on a long pass ...
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
 PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
 WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
 
 
 @dataclass
-class Outcome:
-    """What judging made of one message: a record, a reason to set it aside, or a wish."""
-
-    location: Location
-    size: int
-    record: dict[str, Any] | None = None
-    set_aside: str = ""
-    wants_text: bool = False
-
-
-def judge(messages: Sequence[FetchedMessage], owner: Owner, sent: str = "") -> list[Outcome]:
-    """Parse, classify and build the record of each message (pure; never raises);
-    `sent`: the name of the owner's Sent folder when these messages lie in it."""
-    return [_judge_one(message, owner, sent) for message in messages]
-
-
-def _judge_one(message: FetchedMessage, owner: Owner, sent: str = "") -> Outcome:
-    outcome = Outcome(message.location, message.size)
-    try:
-        message = with_parts(message)  # BODYSTRUCTURE is read here, in the judging process
-        parsed = parse_message(message)
-        verdict = classify(parsed, owner)
-        if not message.has_text and (needs_text(parsed, owner) or verdict.kind is Kind.BOUNCE):
-            outcome.wants_text = True
-            return outcome
-        in_sent, box = bool(sent) and message.location.folder == sent, message.location.mailbox
-        outcome.set_aside = trust_problem(parsed, box, owner, message.raw, in_sent)
-        if not outcome.set_aside or outcome.set_aside.startswith(UNVERIFIED):  # capture rule
-            outcome.record = build_record(parsed, verdict, message, owner)
-            outcome.record.update(record_facts(parsed, box, owner, in_sent, outcome.set_aside))
-            outcome.record.update(lead_facts(parsed, message.raw, owner))  # [leads] sources
-    except Exception as err:  # never let one message stop a sync
-        outcome.set_aside = f"{type(err).__name__}: {err}"
-    return outcome
-
-
 @dataclass
 class _Batch:
     fetched: list[FetchedMessage]
@@ -100,7 +62,7 @@ class _Batch:
     set_aside: list[dict[str, Any]] = field(default_factory=list)
 
 
-class _Done(Future[list[Outcome]]):
+class _Done(Future["list[Outcome]"]):
     """A result computed in this process, shaped like a worker's."""
 
     def __init__(self, value: list[Outcome]) -> None:
@@ -150,7 +112,10 @@ def sync(
     finally:
         gc.unfreeze()  # see _FolderSync._save
     settle_held(store, owner, summary, final=not (stop is not None and stop()))
-    after_sync(store, owner, sources, summary.new)  # capture commands and their notes
+    if owner.capture_address:  # capture commands and their notes (a poll without them
+        from inboxfollow.app.capture import after_sync  # loads none of that code)
+
+        after_sync(store, owner, sources, summary.new)
     store.commit()
     LOG.debug("%s", summary.line())
     return summary
@@ -162,11 +127,14 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
     if not long_pass:
         yield None
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     try:
-        context = multiprocessing.get_context("forkserver")
-        # the fork server imports the judging code once; each folder's worker then starts
-        # in 10 ms instead of 100 ms (only takes effect before the fork server starts)
-        context.set_forkserver_preload(["inboxfollow.app.sync"])
+        # spawned, not forked from this process (which holds a connection and the store)
+        # nor from a fork server (one more process, 14-28 MB, for the whole pass): the
+        # worker imports the judging code itself, while this process fetches and judges
+        context = multiprocessing.get_context("spawn")
         lifeline, held_here = context.Pipe(duplex=False)
         pool = ProcessPoolExecutor(WORKERS, mp_context=context,
                                    initializer=_exit_with_parent, initargs=(lifeline,))
@@ -185,12 +153,12 @@ def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
 def _exit_with_parent(lifeline: Connection) -> None:
     """In the worker: exit as soon as the process that started it is gone, however it died.
 
-    The worker is the fork server's child, not this process's, so neither its parent
-    pid nor PR_SET_PDEATHSIG tells; and it holds its own task queue's writing end, so
-    that queue never ends. Only the syncing process holds the writing end of
-    `lifeline`: the kernel closes it when that process dies (SIGKILL included), the
-    read below ends, and the worker goes. The fork server exits once no process holds
-    its pipe (the worker did) and the resource tracker once no process holds its own.
+    The worker holds its own task queue's writing end, so that queue never ends when
+    the syncing process dies, and PR_SET_PDEATHSIG is not portable. Only the syncing
+    process holds the writing end of `lifeline` (a spawned worker is handed the reading
+    end alone): the kernel closes it when that process dies (SIGKILL included), the
+    read below ends, and the worker goes. The resource tracker exits once no process
+    holds its pipe.
     """
 
     def watch() -> None:
@@ -265,34 +233,42 @@ class _FolderSync:
     def _submit(
         self, pool: ProcessPoolExecutor | None, fresh: list[FetchedMessage]
     ) -> Future[list[Outcome]]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        from inboxfollow.app import judging
+
         # A batch goes to the worker when it is free; while it is still busy with the
         # last one, this process judges the batch itself instead of waiting for it.
         # Both stay busy whichever of fetching and judging costs more.
         if pool is not None and (self.in_worker is None or self.in_worker.done()):
             try:
-                self.in_worker = pool.submit(judge, fresh, self.owner, self.sent)
+                self.in_worker = pool.submit(judging.judge, fresh, self.owner, self.sent)
                 return self.in_worker
             except (BrokenProcessPool, RuntimeError) as err:
                 LOG.warning("worker process unavailable (%s): judging here", err)
-        return _Done(judge(fresh, self.owner, self.sent))
+        return _Done(judging.judge(fresh, self.owner, self.sent))
 
     def _outcomes(self, batch: _Batch) -> list[Outcome]:
+        from inboxfollow.app import judging
+
         try:
             return batch.outcomes.result()
         except Exception as err:  # the worker died: judge this batch here, lose nothing
             LOG.warning("worker process failed (%s): judging the batch here", err)
-            return judge(batch.fresh, self.owner, self.sent)
+            return judging.judge(batch.fresh, self.owner, self.sent)
 
     def _prepare(
         self, fetched: list[FetchedMessage]
     ) -> tuple[list[FetchedMessage], dict[str, list[Location]]]:
+        from inboxfollow.app import judging  # this pass found something new
+
         fresh: list[FetchedMessage] = []
         seen_again: dict[str, list[Location]] = {}
         for message in fetched:
             if is_draft(message):  # not sent (yet): Gmail's All Mail holds drafts too
                 self.summary.drafts += 1
                 continue
-            known = peek_message_id(message.raw)
+            known = judging.peek_message_id(message.raw)
             if known and self.store.has_message(known) and not self.store.replaceable(known):
                 seen_again.setdefault(known, []).append(message.location)
             else:
@@ -316,10 +292,12 @@ class _FolderSync:
         ]
 
     def _finish(self, batch: _Batch) -> bool:
+        from inboxfollow.app import judging
+
         outcomes = self._outcomes(batch)
         wanting = [m for m, o in zip(batch.fresh, outcomes, strict=True) if o.wants_text]
         if wanting:  # inbound mail whose headers left the question open: judged here
-            again = iter(judge(self._with_text(wanting, wanting), self.owner, self.sent))
+            again = iter(judging.judge(self._with_text(wanting, wanting), self.owner, self.sent))
             outcomes = [next(again) if o.wants_text else o for o in outcomes]
         self._collect(batch, outcomes)
         self._save(batch)
@@ -347,9 +325,9 @@ class _FolderSync:
 
     def _save(self, batch: _Batch) -> None:
         self.store.save_messages(batch.records, batch.seen_again)
-        # On a long pass, the saved records live as long as the store: the cyclic garbage
-        # collector need not walk them again on every collection while judging allocates
-        # (it cost this process 10-20% of a first sync). `sync` gives them back at the end.
+        # On a long pass, what is alive now (the code judging loaded, the store's index)
+        # lives as long as the pass: the cyclic garbage collector need not walk it again
+        # on every collection while judging allocates. `sync` gives it back at the end.
         if self.long_pass:
             gc.freeze()
         self.store.record_set_aside(batch.set_aside)

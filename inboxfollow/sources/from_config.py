@@ -8,7 +8,6 @@ from inboxfollow.errors import ConfigError
 from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.imap import INTERACTIVE, PATIENT, ImapMailbox, ImapSettings, RetryPolicy
 from inboxfollow.sources.mailbox import DRAFTS, SENT, Mailbox
-from inboxfollow.sources.maildir import MaildirMailbox
 
 # How patiently to connect: INTERACTIVE (the default) fails within seconds, for a person
 # waiting at a command; PATIENT backs off and tries again, for the daemon's jobs.
@@ -44,6 +43,8 @@ def open_mailboxes(config: Config, retry: RetryPolicy = INTERACTIVE) -> list[Mai
     connect (nothing connects here: a mailbox connects when first used).
     """
     if config.maildir is not None:
+        from inboxfollow.sources.maildir import MaildirMailbox  # only for those who use it
+
         md = config.maildir
         choice = FolderChoice(md.folders_include, md.folders_exclude)
         return [MaildirMailbox("owner", md.path, md.sent_folder, md.drafts_folder, choice=choice)]

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from inboxfollow.errors import ConfigError, MailServerError
-from inboxfollow.mail.body import derive_parts
 from inboxfollow.model import FetchedMessage, FolderStatus, Location
 from inboxfollow.sources.folder_plan import (
     Folder,
@@ -178,6 +177,8 @@ class MaildirMailbox:
     def _fetch(
         self, box: mailbox.Maildir, folder: str, uid: int, key: str
     ) -> FetchedMessage | None:
+        from inboxfollow.mail.body import derive_parts  # not for a poll that fetches nothing
+
         path = _file(box, key)
         try:
             raw = path.read_bytes()

@@ -1,18 +1,21 @@
 """The local store: TinyDB tables in memory, committed atomically, owned by one process.
 
-Its storage (`files.SplitStorage`) keeps the data in memory; `commit()` writes what
-changed once per cycle, each file replaced whole and atomically. Nothing is written
-when nothing changed: setting a fact or a checkpoint to the value it has is no
-change. The messages are read only when first asked for, so commands that need
-only checkpoints and facts (a poll) stay fast on a large store. A lock file keeps a
+Its storage (`files.SplitStorage`) keeps the small tables in memory; the messages
+are an append-only log (`log.MessageLog`) of which only an index is in memory.
+`commit()` writes what changed: new message lines appended (and fsynced) first, then
+the store file replaced whole and atomically. Nothing is written when nothing
+changed: setting a fact or a checkpoint to the value it has is no change. The
+messages are read only when first asked for, so commands that need only checkpoints
+and facts (a poll) stay fast on a large store. A lock file keeps a
 second writer out (`lock`); whoever takes it removes the temp files of a write that
 a crash interrupted. Read-only stores take no lock and cannot commit.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Callable, Hashable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from copy import deepcopy
 from pathlib import Path
@@ -22,16 +25,18 @@ from tinydb import TinyDB
 
 from inboxfollow.errors import StoreError
 from inboxfollow.model import Checkpoint, Location
-from inboxfollow.store.files import SplitStorage, Stamp, file_stamp
+from inboxfollow.store.files import SplitStorage, Stamp, file_stamp, keep_backup, log_path
 from inboxfollow.store.lock import WAIT, lock
+from inboxfollow.store.log import MessageLog
 from inboxfollow.store.set_aside import merge_set_aside
 from inboxfollow.store.shape import check_schema_version
 
 LOG = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4  # 2: records say what their kind rests on ("evidence"); 3: messages
+SCHEMA_VERSION = 5  # 2: records say what their kind rests on ("evidence"); 3: messages
 # in a file of their own (files.py); 4: messages without a Message-ID keyed by a digest
-# that includes To and the start of the text (mail/record.message_key)
+# that includes To and the start of the text (mail/record.message_key); 5: the messages
+# file is an append-only log (log.py)
 HUMAN = "human"  # the kind of a stored record that is a person's mail
 
 
@@ -41,35 +46,14 @@ class Store:
     def __init__(self, db: TinyDB, storage: SplitStorage) -> None:
         self._db = db
         self._storage = storage
-        self.messages = db.table("messages", cache_size=0)
+        self._log = MessageLog(log_path(storage.path), storage.split, storage.advice,
+                               storage.legacy_messages)
         self.set_aside = db.table("set_aside", cache_size=0)
         self._checkpoints = db.table("checkpoints", cache_size=0)
         self._meta = db.table("meta", cache_size=0)
         self._overrides = db.table("overrides", cache_size=0)
         self.drafts = db.table("drafts", cache_size=0)
-        self._index: tuple[dict[str, int], set[str]] | None = None  # see _ids
         self._check_schema()
-
-    @property
-    def _ids(self) -> dict[str, int]:
-        """Message key -> document id, built when a message is first asked for."""
-        return self._key_index()[0]
-
-    @property
-    def _replaceable(self) -> set[str]:
-        """Keys whose stored copy is not human mail."""
-        return self._key_index()[1]
-
-    def _key_index(self) -> tuple[dict[str, int], set[str]]:
-        if self._index is None:
-            ids: dict[str, int] = {}
-            replaceable: set[str] = set()
-            for doc in self.messages.all():
-                ids[doc["key"]] = doc.doc_id
-                if doc.get("kind") != HUMAN:
-                    replaceable.add(doc["key"])
-            self._index = ids, replaceable
-        return self._index
 
     @property
     def path(self) -> Path:
@@ -80,15 +64,21 @@ class Store:
         """Names what this store holds while it holds exactly what its file holds: two
         stores with the same token hold the same data (None once changed in memory)."""
         stamp = self._storage.stamp
-        if self._storage.dirty or stamp is None:
+        if self.dirty or stamp is None:
             return None
         return str(self.path.resolve()), stamp
 
     @property
     def messages_token(self) -> Hashable | None:
         """Names the stored messages while they are exactly what the files hold, across
-        processes (None once changed in memory): kept derivations are keyed by it."""
-        return self._storage.messages_token()
+        processes (None once changed in memory): kept derivations are keyed by it. The
+        log's place and committed length as the store file counts them, and the files'
+        stamps (a rewrite or a restore changes them)."""
+        if self._log.dirty:
+            return None
+        split = self._storage.split
+        return (str(self.path.resolve()), json.dumps(split, sort_keys=True),
+                file_stamp(log_path(self.path)), file_stamp(self._storage.messages_path))
 
     def _check_schema(self) -> None:
         version = check_schema_version(self.get_meta("schema_version"), self.path,
@@ -145,19 +135,18 @@ class Store:
 
     # ---- messages ----------------------------------------------------
     def has_message(self, key: str) -> bool:
-        return key in self._ids
+        return self._log.has(key)
 
     def replaceable(self, key: str) -> bool:
         """True when the stored copy is automatic mail (a list's copy, say): a human copy
         of the same message, such as the owner's own Sent copy, takes its place."""
-        return key in self._replaceable
+        return self._log.automatic(key)
 
     def message(self, key: str) -> dict[str, Any] | None:
-        doc_id = self._ids.get(key)
-        return None if doc_id is None else dict(self.messages.get(doc_id=doc_id) or {})
+        return self._log.get(key)
 
     def all_messages(self) -> list[dict[str, Any]]:
-        return [dict(doc) for doc in self.messages.all()]
+        return self._log.all()
 
     def save_messages(
         self, records: Iterable[dict[str, Any]], seen_again: dict[str, list[Location]]
@@ -167,28 +156,29 @@ class Store:
         A human record replaces a stored automatic copy of the same message (keeping
         the stored copy's locations): the owner's own copy wins, whatever came first.
         """
-        records = list(records)
-        new = [r for r in records if r["key"] not in self._ids]
-        if new:
-            for record, doc_id in zip(new, self.messages.insert_multiple(new), strict=True):
-                self._ids[record["key"]] = doc_id
-                if record.get("kind") != HUMAN:
-                    self._replaceable.add(record["key"])
         for record in records:
-            if record["key"] in self._replaceable and record.get("kind") == HUMAN:
+            key = record["key"]
+            if not self._log.has(key):
+                self._log.put(record)
+            elif self._log.automatic(key) and record.get("kind") == HUMAN:
                 self._replace(record)
-        known = {k: locs for k, locs in seen_again.items() if k in self._ids}
-        if known:
-            ids = [self._ids[k] for k in known]
-            self.messages.update(_add_locations(known), doc_ids=ids)
+        for key, locations in seen_again.items():
+            stored = self._log.get(key)
+            if stored is None:
+                continue
+            entries = [loc for loc in stored["locations"]]
+            for loc in locations:
+                entry = [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]
+                if entry not in entries:
+                    entries.append(entry)
+            if entries != stored["locations"]:
+                self._log.put(dict(stored, locations=entries))
 
     def _replace(self, record: dict[str, Any]) -> None:
-        doc_id = self._ids[record["key"]]
-        stored: dict[str, Any] = dict(self.messages.get(doc_id=doc_id) or {})
+        stored = self._log.get(record["key"]) or {}
         locations = list(record["locations"])
         locations += [loc for loc in stored.get("locations", []) if loc not in locations]
-        self.messages.update(dict(record, locations=locations), doc_ids=[doc_id])
-        self._replaceable.discard(record["key"])
+        self._log.put(dict(record, locations=locations))
 
     def forget_locations(self, mailbox: str, folder: str, keep_uidvalidity: int) -> None:
         """Drop the locations a folder had under an older UIDVALIDITY."""
@@ -196,12 +186,13 @@ class Store:
         def stale(loc: list[Any]) -> bool:
             return bool(loc[0] == mailbox and loc[1] == folder and loc[2] != keep_uidvalidity)
 
-        def prune(doc: MutableMapping[str, Any]) -> None:
-            doc["locations"] = [loc for loc in doc["locations"] if not stale(loc)]
+        for doc in self._log.all():
+            if any(stale(loc) for loc in doc["locations"]):
+                self._log.put(dict(doc, locations=[x for x in doc["locations"] if not stale(x)]))
 
-        ids = [d.doc_id for d in self.messages.all() if any(stale(x) for x in d["locations"])]
-        if ids:
-            self.messages.update(prune, doc_ids=ids)
+    def remove_messages(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._log.remove(key)
 
     def record_set_aside(self, entries: list[dict[str, Any]]) -> None:
         """Add entries; one already there for the same message (a resync found it again
@@ -218,30 +209,33 @@ class Store:
 
     # ---- lifetime ----------------------------------------------------
     def commit(self) -> None:
-        """Write everything changed since the last commit, atomically."""
+        """Write everything changed since the last commit: the new message lines
+        first (appended, fsynced), then the store file, atomically."""
+        if not self.dirty:
+            return
         try:
-            self._storage.flush()
+            keep_backup(self._log.path)  # first: the two backups pair up (log.py)
+            self._storage.flush(self._log.flush())
         except OSError as err:
             raise StoreError(f"store {self.path} cannot be written: {err.strerror}") from err
 
     @property
     def dirty(self) -> bool:
-        return self._storage.dirty
+        return self._storage.dirty or self._log.dirty
 
     @property
     def revision(self) -> int:
         """Counts changes since loading: a job that changed nothing leaves it as it was."""
-        return self._storage.revision
+        return self._storage.revision + self._log.revision
 
 
 def _v1_to_v2(store: Store) -> None:
     """Version 1 did not keep what a message's kind rests on. Its rules never doubted a
     verdict, so every old record keeps being read as judged by its headers."""
 
-    def add(doc: MutableMapping[str, Any]) -> None:
-        doc.setdefault("evidence", "headers")
-
-    store.messages.update(add)
+    for doc in store.all_messages():
+        if "evidence" not in doc:
+            store._log.put(dict(doc, evidence="headers"))
 
 
 def _v2_to_v3(store: Store) -> None:
@@ -258,13 +252,12 @@ def _v3_to_v4(store: Store) -> None:
     next sync records them under their new keys. Messages with a Message-ID that it
     meets again are found stored, as on any resync."""
     rewind: dict[tuple[str, str, int], int] = {}
-    old = [doc for doc in store.messages.all() if not doc.get("message_id")]
+    old = [doc for doc in store.all_messages() if not doc.get("message_id")]
     for doc in old:
         for mailbox, folder, validity, uid in doc["locations"]:
             where = (mailbox, folder, validity)
             rewind[where] = min(uid - 1, rewind.get(where, uid - 1))
-    if old:
-        store.messages.remove(doc_ids=[doc.doc_id for doc in old])
+    store.remove_messages(doc["key"] for doc in old)
     for (mailbox, folder, validity), last_uid in rewind.items():
         cp = store.checkpoint(mailbox, folder)
         if cp is not None and cp.uidvalidity == validity and cp.last_uid > last_uid:
@@ -274,18 +267,15 @@ def _v3_to_v4(store: Store) -> None:
                  len(old))
 
 
+def _v4_to_v5(store: Store) -> None:
+    """Version 4 kept the messages as one JSON object, rewritten whole at each commit.
+    They are read from there now, and the next commit writes them as the log
+    (log.py); the old file is kept beside it as `.bak`."""
+    store.has_message("")  # reads them: the log is written whole at the next commit
+
+
 # _UPGRADES[n - 1] turns a version n store into version n + 1.
-_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4]
-
-
-def _add_locations(known: dict[str, list[Location]]) -> Callable[[MutableMapping[str, Any]], None]:
-    def add(doc: MutableMapping[str, Any]) -> None:
-        for loc in known[doc["key"]]:
-            entry = [loc.mailbox, loc.folder, loc.uidvalidity, loc.uid]
-            if entry not in doc["locations"]:
-                doc["locations"].append(entry)
-
-    return add
+_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
 
 
 @contextmanager

@@ -1,21 +1,20 @@
-"""The store's files: small tables in the store file, the messages in a file beside it.
+"""The store's files: small tables in the store file, the messages in a log beside it.
 
 TinyDB rewrites its whole file on every write and is neither crash-safe nor
-multi-process-safe as shipped. `SplitStorage` keeps the data in memory, and
-`flush()` writes each changed file to a temp file, fsyncs it and renames it over
-the old one, so a crash leaves either the old or the new state of each file, never
-half. The messages file (nearly all of a store's bytes) is read only when a command
-first asks for a message, and written only when a message changed: a poll that
-finds nothing new reads the small store file alone.
+multi-process-safe as shipped. `SplitStorage` keeps the small tables (checkpoints,
+facts, drafts, the owner's commands) in memory, and `flush()` writes them to a temp
+file, fsyncs it and renames it over the old one, so a crash leaves either the old
+or the new state, never half. The messages (nearly all of a store's bytes) are an
+append-only log of their own (`log.py`), read only when a command first asks for a
+message: a poll that finds nothing new reads the small store file alone.
 
-The messages file is always written first, then the store file. A crash between
-the two leaves messages the store file's checkpoints do not count yet; the next
-sync fetches them again and finds them stored (no second touch). The store file
-names the messages file and how many writes it has had ("generation"), so a
-missing or older messages file is a clear error, not an empty store.
+The messages log is always written first, then the store file, which names the log,
+its generation (how often it was rewritten whole) and its committed length, so a
+missing, older or shorter log is a clear error, not an empty store.
 
-Stores written before the split (schema 2) hold the messages in the store file;
-they are read as they are and split at the first write.
+Stores written before the split (schema 2) hold the messages in the store file,
+schemas 3 and 4 in `<stem>.messages.json` (one JSON object); both are read as they
+are and written as a log at the first commit (the schema 4 file is kept as `.bak`).
 """
 
 from __future__ import annotations
@@ -42,55 +41,43 @@ SPLIT = "_split"  # in the store file: where the messages are (not a table)
 
 
 def messages_path(path: Path) -> Path:
-    """store.json -> store.messages.json, beside it."""
+    """store.json -> store.messages.json, beside it: the messages of schemas 3 and 4."""
     return path.with_name(f"{path.stem}.{MESSAGES}{path.suffix or '.json'}")
 
 
-class Tables(dict[str, Any]):
-    """The tables as TinyDB sees them; the messages are read on first use."""
-
-    def __init__(self, data: dict[str, Any], storage: SplitStorage) -> None:
-        super().__init__(data)
-        self._storage = storage
-        self.changed: set[str] = set()
-
-    def __missing__(self, name: str) -> Any:
-        if name != MESSAGES:
-            raise KeyError(name)
-        table = self._storage.load_messages()
-        dict.__setitem__(self, name, table)
-        return table
-
-    def __setitem__(self, name: str, table: Any) -> None:
-        super().__setitem__(name, table)
-        self.changed.add(name)
-
-    @property
-    def messages_loaded(self) -> bool:
-        return dict.__contains__(self, MESSAGES)
+def log_path(path: Path) -> Path:
+    """store.json -> store.messages.jsonl, beside it: the messages log (log.py)."""
+    return path.with_name(f"{path.stem}.{MESSAGES}.jsonl")
 
 
 class SplitStorage(Storage):
-    """A TinyDB storage that holds the data in memory until `flush()`."""
+    """A TinyDB storage of the small tables, held in memory until `flush()`.
+
+    The messages are not a TinyDB table: `log.MessageLog` keeps them in a file of
+    their own. Their place (the "_split" entry) is written in the store file, and so
+    are the messages of a store from before the split (schema 2), which are read from
+    there (`legacy_messages`) and moved to the log at the first commit.
+    """
 
     def __init__(self, path: str, readonly: bool = False) -> None:
         self.path = Path(path)
         self.messages_path = messages_path(self.path)
         self.readonly = readonly
-        self.advice = restore_advice(self.path, self.messages_path)
+        self.advice = restore_advice(self.path, log_path(self.path))
         before = file_stamp(self.path)
         main = load_json(self.path, self.advice)
         # The file as read, while nothing changed it since (see Store.content_token).
         self.stamp = before if before == file_stamp(self.path) else None
         self.exists = main is not None
         main = main or {}
-        self._split: dict[str, Any] = main.pop(SPLIT, None) or {}
-        if not isinstance(self._split, dict) or not _is_count(self._split.get("generation", 0)):
+        self.split: dict[str, Any] = main.pop(SPLIT, None) or {}
+        if not isinstance(self.split, dict) or not _is_count(self.split.get("generation", 0)) \
+                or not _is_count(self.split.get("size", 0)):
             raise StoreError(f"store {self.path} is damaged: {SPLIT!r} is not what it wrote",
                              self.advice)
         check_tables(main, self.path, self.advice)
-        self.inline = MESSAGES in main  # a store written before the split
-        self._tables = Tables(main, self)
+        self._inline: dict[str, Any] | None = main.pop(MESSAGES, None)  # schema 2
+        self._tables: dict[str, Any] = main
         self.dirty = False
         self.revision = 0  # changes since loading
 
@@ -98,15 +85,15 @@ class SplitStorage(Storage):
         return self._tables
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        if data is not self._tables:  # TinyDB hands back what read() gave; anything else
-            self._tables = Tables({}, self)  # replaces every table
-            for name, table in data.items():
-                self._tables[name] = table
+        self._tables = data
         self.dirty = True
         self.revision += 1
 
-    def load_messages(self) -> dict[str, Any]:
-        if not self._split:
+    def legacy_messages(self) -> dict[str, Any]:
+        """The messages of a store written before the log (schema 4 and older)."""
+        if self._inline is not None:
+            return self._inline
+        if not self.split:
             return {}
         data = load_json(self.messages_path, self.advice)
         if data is None:
@@ -119,44 +106,35 @@ class SplitStorage(Storage):
         if not _is_count(generation) or not isinstance(data.get(MESSAGES), dict):
             raise StoreError(f"store {self.path}: {self.messages_path.name} is damaged "
                              "(no generation and messages table)", self.advice)
-        if generation < self._split.get("generation", 0):
+        if generation < self.split.get("generation", 0):
             raise StoreError(
                 f"store {self.path}: {self.messages_path.name} is older than the store "
-                f"file (generation {generation}, expected {self._split.get('generation')})",
+                f"file (generation {generation}, expected {self.split.get('generation')})",
                 self.advice,
             )
         table: dict[str, Any] = data[MESSAGES]
         check_table(MESSAGES, table, self.messages_path, self.advice)
         return table
 
-    def messages_token(self) -> tuple[str, str, Stamp | None] | None:
-        """The messages file's name, the generation the store file counts, and the
-        file's stamp; None while the messages differ from what the files hold."""
-        if self.inline or MESSAGES in self._tables.changed:
-            return None
-        return (str(self.messages_path.resolve()), json.dumps(self._split, sort_keys=True),
-                file_stamp(self.messages_path) if self._split else None)
-
-    def flush(self) -> None:
-        if not self.dirty:
+    def flush(self, split: dict[str, Any] | None = None) -> None:
+        """Write the store file, with `split` (where the messages now are) when given.
+        The messages log is written first (Store.commit), so the file never counts a
+        line that is not there."""
+        if not self.dirty and split is None:
             return
         if self.readonly:
             raise StoreError(f"store {self.path} was opened read-only")
-        tables = self._tables
-        keep_backup(self.messages_path)  # first, as it is written first (see backups)
         keep_backup(self.path)
-        if self.inline or MESSAGES in tables.changed:
-            generation = self._split.get("generation", 0) + 1
-            table = tables[MESSAGES]
-            replace_atomically(self.messages_path, _messages_pieces(generation, table))
-            self._split = {"file": self.messages_path.name, "generation": generation,
-                           "count": len(table)}
-            self.inline = False
-        small = {name: table for name, table in dict.items(tables) if name != MESSAGES}
-        if self._split:
-            small[SPLIT] = self._split
-        replace_atomically(self.path, json_pieces(small))
-        tables.changed.clear()
+        moved = split is not None and self.split.get("format") != split.get("format")
+        if split is not None:
+            self.split = split
+        small = dict(self._tables)
+        if self.split:
+            small[SPLIT] = self.split
+        replace_atomically(self.path, (p.encode() for p in json_pieces(small)))
+        if moved and self._inline is None and self.messages_path.exists():
+            os.replace(self.messages_path, backup_path(self.messages_path))  # schema 4's
+        self._inline = None
         self.dirty = False
         self.stamp = file_stamp(self.path)
 
@@ -224,6 +202,7 @@ def keep_backup(path: Path) -> None:
         shutil.copyfile(path, temp)
     os.chmod(temp, 0o600)
     os.replace(temp, backup)
+    temp.unlink(missing_ok=True)  # left when the backup was this file already (rename(2))
 
 
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
@@ -249,17 +228,11 @@ def json_pieces(data: dict[str, Any]) -> Iterator[str]:
     yield "}"
 
 
-def _messages_pieces(generation: int, table: dict[str, Any]) -> Iterator[str]:
-    yield '{"generation":' + str(generation) + ',"' + MESSAGES + '":'
-    yield from _table_pieces(table)
-    yield "}"
-
-
-def replace_atomically(path: Path, pieces: Iterable[str]) -> None:
+def replace_atomically(path: Path, pieces: Iterable[bytes]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # the state folder
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", buffering=1 << 20) as handle:
+        with os.fdopen(fd, "wb", buffering=1 << 20) as handle:
             handle.writelines(pieces)
             handle.flush()
             os.fsync(handle.fileno())
@@ -279,7 +252,7 @@ def remove_leftover_temp_files(path: Path) -> None:
     """Remove what a write killed half way left beside the store (the caller holds the
     lock, so no living writer owns one): only the names `replace_atomically` makes
     (mkstemp's: the prefix, eight of [a-z0-9_], the suffix), never a link."""
-    names = "|".join(re.escape(p.name) for p in (path, messages_path(path)))
+    names = "|".join(re.escape(p.name) for p in (path, messages_path(path), log_path(path)))
     own = re.compile(rf"\.(?:{names})\.(?:[a-z0-9_]{{8}}\.tmp|bak\.link)")
     try:
         for temp in [p for p in path.parent.iterdir() if own.fullmatch(p.name)]:

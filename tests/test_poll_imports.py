@@ -1,0 +1,48 @@
+"""A poll that finds nothing new loads only what a poll needs (issue 11, point 3): not the
+parser, the classification rules, the worker pool, the OAuth code nor the templates."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.mailgen import OWNER, OWNER_NAME, message
+
+NOT_FOR_A_POLL = (
+    "inboxfollow.app.judging", "inboxfollow.mail.parse", "inboxfollow.mail.body",
+    "inboxfollow.rules.automatic", "inboxfollow.app.capture", "inboxfollow.oauth.client",
+    "inboxfollow.outbox.drafts", "inboxfollow.app.loops", "mailparser", "jinja2",
+    "multiprocessing", "concurrent.futures.process", "urllib.request",
+)
+
+POLL = """
+import json, sys
+from inboxfollow.cli import main
+code = main(["--config", sys.argv[1], "sync"])
+print(json.dumps([code, sorted(sys.modules)]))
+"""
+
+
+def test_a_poll_with_nothing_new_imports_no_judging_or_drafting_code(tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    box = mailbox.Maildir(mail)
+    box.add_folder("Sent")
+    ann = ("Ann", "ann@example.com")
+    box.add(message(ann, [(OWNER_NAME, OWNER)], "Prices?", None, "<p1@example.com>"))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[owner]\nname = "{OWNER_NAME}"\naddresses = ["{OWNER}"]\ntimezone = "UTC"\n\n'
+        '[maildir]\npath = "mail"\n\n[store]\npath = "state/inboxfollow.json"\n',
+        encoding="utf-8")
+    first = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
+                           capture_output=True, text=True, check=True)
+    assert "1 new message" in first.stdout  # the first pass judges: it needs the parser
+    poll = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
+                          capture_output=True, text=True, check=True)
+    assert "0 new message" in poll.stdout
+    code, modules = json.loads(poll.stdout.splitlines()[-1])
+    assert code == 0
+    assert [m for m in NOT_FOR_A_POLL if m in modules] == []
