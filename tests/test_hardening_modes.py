@@ -32,7 +32,7 @@ def test_state_folder_and_files_are_private(tmp_path: Path) -> None:
     names = {p.name for p in files}
     store = state / "inboxfollow.json"
     assert {store.name, store.name + ".lock", backup_path(store).name,
-            "inboxfollow.messages.json"} <= names, names
+            "inboxfollow.messages.jsonl"} <= names, names
     assert {p.name: _mode(p) for p in files} == {p.name: 0o600 for p in files}
     assert _mode(preview) == 0o600 and "<html" in preview.read_text().lower()
     assert _mode(demo / "digest.html") == 0o600
