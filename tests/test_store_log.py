@@ -164,3 +164,23 @@ def test_a_store_written_by_version_4_opens_and_writes_its_messages_as_a_log(
         assert [m["key"] for m in store.all_messages()] == ["<q@shop.example>",
                                                             "<ooo@acme.example>"]
     assert oct(log_path(path).stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_reader_keeps_reading_its_log_while_a_writer_rewrites_it(tmp_path: Path) -> None:
+    """A command that only reads (no lock) indexed the log; the daemon then compacts it
+    (a new file under the same name): the reader's offsets still hold, in its file."""
+    path = tmp_path / "s.json"
+    keys = [f"<m{i}@x>" for i in range(300)]
+    with open_store(path) as store:
+        store.save_messages([record(k, i) for i, k in enumerate(keys, 1)], {})
+        store.commit()
+    with open_store(path, readonly=True) as reader:
+        assert reader.has_message("<m7@x>")
+        generation = _split(path)["generation"]
+        while _split(path)["generation"] == generation:  # the writer, until it rewrites
+            with open_store(path) as writer:
+                writer.save_messages([], {k: [Location("owner", "Sent", 3, len(
+                    writer.message(k)["locations"]))] for k in keys})
+                writer.commit()
+        assert reader.message("<m7@x>")["locations"] == [["owner", "INBOX", 1, 8]]
+        assert [m["key"] for m in reader.all_messages()] == keys

@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -60,6 +61,10 @@ def log_path(path: Path) -> Path:
 def _line(key: str, record: dict[str, Any] | None) -> bytes:
     human = int(record is not None and record.get("kind") == HUMAN)
     return f'{{"k":{_dumps(key)},"h":{human},"d":{_dumps(record)}}}\n'.encode()
+
+
+def _nothing() -> None:
+    """What a log that opened no file does when it goes."""
 
 
 def _key(quoted: bytes) -> str:
@@ -86,6 +91,8 @@ class MessageLog:
         self._end = 0  # where the good lines end (the next append goes there)
         self._lines = 0  # record lines in the file
         self._rewrite = False  # the next flush writes the file whole
+        self._fd: int | None = None  # the file read (see _open)
+        self._closer: weakref.finalize[..., MessageLog] = weakref.finalize(self, _nothing)
         self.revision = 0
 
     # ---- reading -------------------------------------------------------
@@ -108,14 +115,15 @@ class MessageLog:
 
     def _scan(self) -> None:
         try:
-            handle = self.path.open("rb")
+            self._open()
         except FileNotFoundError as err:
             raise StoreError(f"store {self.path.parent} keeps its messages in "
                              f"{self.path.name}, which is missing", self.advice) from err
         except OSError as err:
             raise StoreError(f"store {self.path} cannot be read: {err.strerror}",
                              "check the file's owner and permissions") from err
-        with handle:
+        with self._reader() as handle:
+            handle.seek(0)
             self._read_header(handle.readline())
             committed: int | None = self._split.get("size", 0)
             if self._generation != self._split.get("generation"):
@@ -173,6 +181,21 @@ class MessageLog:
             offset += len(raw)
         self._end = offset
 
+    def _open(self) -> None:
+        """Read from this file from now on, even once a rewrite by another process has
+        replaced it (its offsets are this file's): until this store writes it whole."""
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd = os.open(self.path, os.O_RDONLY)
+        self._closer.detach()
+        self._closer = weakref.finalize(self, os.close, self._fd)
+
+    def _reader(self) -> BinaryIO:
+        """A buffered reader of the open file, with a buffer of its own (what a commit
+        appended or cut off is never read from an older buffer); seek before reading."""
+        assert self._fd is not None
+        return os.fdopen(os.dup(self._fd), "rb")
+
     def _damaged(self, what: str) -> StoreError:
         return StoreError(f"store {self.path} is damaged: {what}", self.advice)
 
@@ -189,7 +212,7 @@ class MessageLog:
             return None
         if key in self._pending:
             return self._record(self._pending[key], -1)
-        with self.path.open("rb") as handle:
+        with self._reader() as handle:
             handle.seek(offset)
             return self._record(handle.readline(), offset)
 
@@ -214,10 +237,13 @@ class MessageLog:
         """(key, offset, line) of each message's last line: the file's, then pending."""
         index = self._keys()
         if self._end and self._lines:
-            with self.path.open("rb") as handle:
+            with self._reader() as handle:
+                handle.seek(0)
                 offset = len(handle.readline())
                 while offset < self._end:
                     raw = handle.readline()
+                    if not raw:
+                        raise self._damaged(f"it ends before byte {self._end}")
                     match = _LINE.match(raw)
                     if match is not None and not match.group(3):
                         key = _key(match.group(1))
@@ -299,6 +325,7 @@ class MessageLog:
             self._end = offset
 
         replace_atomically(self.path, lines())
+        self._open()
         index = self._keys()
         for key in index:
             index[key] = offsets[key]
