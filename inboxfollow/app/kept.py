@@ -7,7 +7,9 @@ is applied after reading it. `KEPT` is what `check --deep` proves."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from inboxfollow.app.derived_state import Derivable
@@ -40,14 +42,17 @@ def _signature(records: Records, inputs: tuple[Any, ...], config: Config,
     return learn_signature(own_texts(records, now)), horizon(records)
 
 
-def _plan_mail(records: Records, inputs: tuple[Any, ...], config: Config,
-               now: datetime) -> tuple[list[dict[str, Any]], datetime | None]:
+def _plan_mail(records: Records, inputs: tuple[Any, ...], config: Config, now: datetime,
+               derivation: Derivation | None = None) -> tuple[list[dict[str, Any]],
+                                                             datetime | None]:
     """The messages the customers' plans and the leads read (`app.plans`): the owner's
     invoices and order confirmations, the lead notifications, the messages the owner's
-    commands name, and mail from the leads' addresses."""
+    commands name, and mail from the leads' addresses. `derivation`: the loops of the
+    same messages and inputs, when the caller has them (else derived here)."""
     from inboxfollow.app.loops import _loops
 
-    derivation: Derivation = _loops(records, inputs, config, now)[0]
+    if derivation is None:
+        derivation = _loops(records, inputs, config, now)[0]
     targets = {o.target for o in inputs[0]}
     leads = {str(r["lead"].get("email", "")).lower() for r in records if r.get("lead")}
     found = []
@@ -81,5 +86,10 @@ def learned_signature(store: Store, config: Config, now: datetime) -> str:
     return "" if config.signature else remembered(SIGNATURE, store, config, now)
 
 
-def plan_mail(store: Store, config: Config, now: datetime) -> list[dict[str, Any]]:
-    return remembered(PLAN_MAIL, store, config, now)
+def plan_mail(store: Store, config: Config, now: datetime,
+              derivation: Derivation | None = None) -> list[dict[str, Any]]:
+    """`derivation`: the loops `loops.derive` gave for this store at `now`, so a miss
+    does not derive them a second time."""
+    what = PLAN_MAIL if derivation is None else replace(
+        PLAN_MAIL, derive=partial(_plan_mail, derivation=derivation))
+    return remembered(what, store, config, now)

@@ -53,7 +53,7 @@ def derive_plans(store: Store, config: Config, now: datetime,
     from inboxfollow.app.kept import plan_mail
 
     records, derivation = derived or derive(store, config, now)
-    mail = plan_mail(store, config, now)
+    mail = plan_mail(store, config, now, derivation)
     overrides = overrides_of(store)
     skipped = skipped_steps(store)
     customers = find_customers(mail, derivation, overrides, config.owner, now,
