@@ -274,3 +274,29 @@ def test_the_daemon_keeps_the_derived_state_current_after_a_cycle_that_did_somet
     assert daemon.run_due() == []  # nothing due: nothing derived, nothing written
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps
     assert derive_now_loops(synced, NOW) == from_scratch(synced)
+
+
+def test_the_running_daemon_keeps_it_in_a_thread_so_the_next_reply_does_not_wait(
+    synced: Config,
+) -> None:
+    import threading
+
+    from inboxfollow.app.daemon import Daemon, Job
+
+    release, started = threading.Event(), threading.Event()
+
+    def slow_refresh(now: Any) -> None:  # a derivation from 100k messages, say
+        started.set()
+        release.wait(10)
+
+    clock = iter([NOW, NOW + timedelta(minutes=1), NOW + timedelta(minutes=2)])
+    daemon = Daemon([Job("sync", lambda store, now, stop: "1 new", every_minutes=0)],
+                    lambda: open_store(synced.store_path), lambda: next(clock),
+                    after_cycle=slow_refresh, after_in_background=True)
+    assert daemon.run_due() == ["sync: 1 new"]
+    assert started.wait(5)
+    assert daemon.run_due() == ["sync: 1 new"]  # the next cycle runs meanwhile
+    release.set()
+    assert daemon._after_thread is not None
+    daemon._after_thread.join(5)
+    assert not daemon._after_thread.is_alive()

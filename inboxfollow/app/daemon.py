@@ -102,8 +102,11 @@ class Daemon:
     _prepared: set[str] = field(default_factory=set)  # jobs prepared for this cycle
     failures: list[Failure] = field(default_factory=list)  # in the last cycle
     failure_count: int = 0  # since the daemon started
-    # after a cycle that did something, without the lock: keeps the derived state current
+    # after a cycle that did something, without the lock: keeps the derived state current;
+    # `run_forever` runs it in a thread of its own, so the next reply is not kept waiting
     after_cycle: Callable[[datetime], None] | None = None
+    after_in_background: bool = False
+    _after_thread: threading.Thread | None = None
 
     @property
     def exit_code(self) -> int:
@@ -169,11 +172,27 @@ class Daemon:
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
                 "; ".join(lines) if lines else "nothing due")
         if lines and self.after_cycle is not None and not self.stopping():
-            try:
-                self.after_cycle(now)
-            except Exception:  # noqa: BLE001 - only a head start: a command derives itself
-                LOG.debug("keeping the derived state failed", exc_info=True)
+            self._after(now)
         return lines
+
+    def _after(self, now: datetime) -> None:
+        """`after_cycle`, inline or (in `run_forever`) in one thread at a time: a cycle
+        while it still runs starts none; the next cycle that does something will."""
+        if not self.after_in_background:
+            self._run_after(now)
+            return
+        if self._after_thread is not None and self._after_thread.is_alive():
+            return
+        self._after_thread = threading.Thread(target=self._run_after, args=(now,),
+                                              name="keep-derived", daemon=True)
+        self._after_thread.start()
+
+    def _run_after(self, now: datetime) -> None:
+        assert self.after_cycle is not None
+        try:
+            self.after_cycle(now)
+        except Exception:  # noqa: BLE001 - only a head start: a command derives itself
+            LOG.debug("keeping the derived state failed", exc_info=True)
 
     def _run_jobs(self, store: Store, now: datetime, woken: set[str],
                   pending: list[Job]) -> list[str]:
@@ -267,6 +286,7 @@ class Daemon:
             if on_cycle is not None:
                 on_cycle(lines)
 
+        self.after_in_background = True
         scheduler = schedule.Scheduler()
         scheduler.every(tick_seconds).seconds.do(cycle)
         watches = self._start_watches()
@@ -279,7 +299,7 @@ class Daemon:
                 if not self.stopping():
                     cycle()
         give_up = time.monotonic() + JOIN_WATCHES
-        for thread in watches:
+        for thread in [*watches, *([self._after_thread] if self._after_thread else [])]:
             thread.join(max(0.0, give_up - time.monotonic()))
         LOG.info("stopped")
 
