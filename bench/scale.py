@@ -155,7 +155,7 @@ def idle_reaction(acc: dict, config: Path, env: dict[str, str], home: Path) -> f
         return float("nan")
     finally:
         daemon.terminate()
-        daemon.wait(30)
+        daemon.wait(180)  # it finishes the job it is in (first cycles draft at 100k)
 
 
 def mbsync_resync(acc: dict, home: Path, repeat: int) -> list[float]:
