@@ -53,6 +53,8 @@ def from_scratch(config: Config, now: Any = NOW) -> Any:
     for loop in derivation.loops:
         loop.pending_draft = pending.get(loop.id, "") if loop.status.value == "awaiting_reply" \
             else ""
+        loop.judged = set()  # the derivation's bookkeeping: not kept
+    derivation.effects = {}  # what each message did: `explain` derives it (explained=True)
     return derivation
 
 
@@ -300,3 +302,14 @@ def test_the_running_daemon_keeps_it_in_a_thread_so_the_next_reply_does_not_wait
     assert daemon._after_thread is not None
     daemon._after_thread.join(5)
     assert not daemon._after_thread.is_alive()
+
+
+def test_explain_derives_what_each_message_did_from_every_message(synced: Config) -> None:
+    derived_now(synced)  # kept, without what only explain reads
+    with open_store(synced.store_path, readonly=True) as store:
+        _, kept = derive(store, synced, NOW)
+        _, explained = derive(store, synced, NOW, explained=True)
+        full = derive_loops(store.all_messages(), synced.owner, NOW)
+    assert kept.effects == {} and explained.effects == full.effects != {}
+    assert [lp.id for lp in explained.loops] == [lp.id for lp in kept.loops]
+    assert [lp.judged for lp in explained.loops] == [lp.judged for lp in full.loops]

@@ -37,14 +37,21 @@ Derived = tuple[Sequence[dict[str, Any]], Derivation]
 _ahead: tuple[tuple[Any, ...], Derived] | None = None
 
 
-def derive(store: Store, config: Config, now: datetime) -> Derived:
+def derive(store: Store, config: Config, now: datetime, explained: bool = False) -> Derived:
     """The loops of the stored messages, commands and drafts at `now`.
 
     A derivation made ahead from a read-only copy of the same file version (the
     daemon does that outside the store lock) is taken as it is, so the writer's lock
-    is not held for a derivation that could be made before taking it.
+    is not held for a derivation that could be made before taking it. The kept one
+    (`LOOPS`) leaves out what only `explain` reads (what each message did); with
+    `explained`, the loops are derived from every message, with it.
     """
     global _ahead
+    if explained:
+        records = StoredMessages(store)
+        full = derive_loops(records, config.owner, now, overrides_of(store), config.quote_rules,
+                            config.quote_cadence, config.calendar, skipped_steps(store))
+        return records, _with_pending(store, full)
     ahead, _ahead = _ahead, None
     token = store.content_token
     if token is not None and ahead is not None and ahead[0] == (token, id(config), now):
@@ -63,12 +70,15 @@ def derive_ahead(store: Store, config: Config, now: datetime) -> None:
 
 def _derive(store: Store, config: Config, now: datetime) -> Derived:
     records = StoredMessages(store)
-    derivation = remembered(LOOPS, store, config, now, records)
+    return records, _with_pending(store, remembered(LOOPS, store, config, now, records))
+
+
+def _with_pending(store: Store, derivation: Derivation) -> Derivation:
     pending = {d["loop_id"]: d["message_id"] for d in store.drafts.all() if d["state"] == "pending"}
     for loop in derivation.loops:
         loop.pending_draft = pending.get(loop.id, "") if loop.status is Status.AWAITING_REPLY \
             else ""
-    return records, derivation
+    return derivation
 
 
 def _loop_inputs(store: Store, config: Config) -> tuple[Any, ...]:
@@ -80,6 +90,9 @@ def _loops(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: C
     overrides, skipped = inputs
     derivation = derive_loops(records, config.owner, now, overrides, config.quote_rules,
                               config.quote_cadence, config.calendar, skipped)
+    derivation.effects = {}  # what each message did: only `explain` reads it (`explained`)
+    for loop in derivation.loops:
+        loop.judged = set()  # the derivation's own bookkeeping
     times = [o.at for o in overrides] + [t for ts in skipped.values() for t in ts]
     return derivation, horizon(records, times)
 

@@ -211,7 +211,7 @@ def cmd_explain(ctx: Context) -> int:
 
     config = ctx.config
     with open_store(config.store_path, readonly=True) as store:
-        records, derivation = derive(store, config, ctx.now)
+        records, derivation = derive(store, config, ctx.now, explained=True)
         waiting = waiting_rule(store, config).find(records, config.owner, ctx.now)
         logged = contact_lines(records, config.owner, ctx.args.id, config.timezone, waiting)
         found = derive_plans(store, config, ctx.now, (records, derivation))
