@@ -205,8 +205,10 @@ def measure(server: object, size: int, seed: int, repeat: int, rounds: int,
     if "poll" in phases:
         polls = [timed(inboxfollow(config, now, "sync"), env, home) for _ in range(repeat)]
         run.log(f"{size}: no-change poll {statistics.median(p['seconds'] for p in polls):.2f} s")
+    from inboxfollow.app.derived_state import state_folder
+
     derived = {}
-    kept = store.with_name(f"{store.stem}.derived")  # app/derived_state.py
+    kept = state_folder(store)
     for name, args in DERIVED.items() if "derived" in phases else ():
         argv = inboxfollow(config, now, *[a.format(preview=home / "d.html") for a in args])
         shutil.rmtree(kept, ignore_errors=True)  # cold: as the first command after new mail

@@ -88,12 +88,21 @@ def keep_derived(config: Config) -> Callable[[datetime], None]:
     is written when it is current already."""
 
     def refresh(now: datetime) -> None:
-        from inboxfollow.app.kept import KEPT
-        from inboxfollow.app.loops import remembered
+        from inboxfollow.app.kept import (
+            learned_signature,
+            open_questions_of,
+            plan_mail,
+            promises_of,
+        )
+        from inboxfollow.app.loops import LOOPS, TOUCHES, remembered
 
-        with open_store(config.store_path, readonly=True) as copy:
-            for what in KEPT:
-                remembered(what, copy, config, now)
+        with open_store(config.store_path, readonly=True) as copy:  # not `derive`: that
+            derivation = remembered(LOOPS, copy, config, now)  # takes the jobs' `_ahead`
+            plan_mail(copy, config, now, derivation)  # from these loops, not derived again
+            remembered(TOUCHES, copy, config, now)
+            open_questions_of(copy, config, now)
+            promises_of(copy, config, now)
+            learned_signature(copy, config, now)
 
     return refresh
 

@@ -225,8 +225,3 @@ def _may_name(module: str, name: str) -> bool:
     if module == "zoneinfo":
         return name == "ZoneInfo"
     return module.startswith("inboxfollow.") and "." not in name
-
-
-def loads(data: bytes) -> Any:
-    """Read a pickled value the way kept state is read (for tests)."""
-    return _Unpickler(io.BytesIO(data)).load()

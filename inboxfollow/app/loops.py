@@ -49,8 +49,7 @@ def derive(store: Store, config: Config, now: datetime, explained: bool = False)
     global _ahead
     if explained:
         records = StoredMessages(store)
-        full = derive_loops(records, config.owner, now, overrides_of(store), config.quote_rules,
-                            config.quote_cadence, config.calendar, skipped_steps(store))
+        full = _all_loops(records, _loop_inputs(store, config), config, now)
         return records, _with_pending(store, full)
     ahead, _ahead = _ahead, None
     token = store.content_token
@@ -85,11 +84,17 @@ def _loop_inputs(store: Store, config: Config) -> tuple[Any, ...]:
     return overrides_of(store), skipped_steps(store)
 
 
+def _all_loops(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: Config,
+               now: datetime) -> Derivation:
+    overrides, skipped = inputs
+    return derive_loops(records, config.owner, now, overrides, config.quote_rules,
+                        config.quote_cadence, config.calendar, skipped)
+
+
 def _loops(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: Config,
            now: datetime) -> tuple[Derivation, datetime | None]:
     overrides, skipped = inputs
-    derivation = derive_loops(records, config.owner, now, overrides, config.quote_rules,
-                              config.quote_cadence, config.calendar, skipped)
+    derivation = _all_loops(records, inputs, config, now)
     derivation.effects = {}  # what each message did: only `explain` reads it (`explained`)
     for loop in derivation.loops:
         loop.judged = set()  # the derivation's own bookkeeping
@@ -114,10 +119,14 @@ def remembered(what: Derivable[T], store: Store, config: Config, now: datetime,
     derived_state), else derived from the stored messages and kept."""
     inputs = what.inputs(store, config)
     messages = records if records is not None else StoredMessages(store)
-    token = store.messages_token
-    basis = None if token is None else Basis(token, inputs_digest(config.raw, inputs))
-    return kept_state(store).get(what.name, basis, now,
+    return kept_state(store).get(what.name, _basis(store, config, inputs), now,
                                  lambda: what.derive(messages, inputs, config, now))
+
+
+def _basis(store: Store, config: Config, inputs: tuple[Any, ...]) -> Basis | None:
+    """What a derivation from this store is made from (None: a store changed in memory)."""
+    token = store.messages_token
+    return None if token is None else Basis(token, inputs_digest(config.raw, inputs))
 
 
 def verify_kept(store: Store, config: Config, now: datetime,
@@ -126,7 +135,6 @@ def verify_kept(store: Store, config: Config, now: datetime,
     Returns (name, "same" | "stale" | "absent" | "different") for each; a different
     one is removed, so the next command derives it anew."""
     state, records = kept_state(store), StoredMessages(store)
-    token = store.messages_token
     found = []
     for what in kinds:
         inputs = what.inputs(store, config)
@@ -134,7 +142,7 @@ def verify_kept(store: Store, config: Config, now: datetime,
         if kept is None:
             found.append((what.name, "absent"))
             continue
-        basis = None if token is None else Basis(token, inputs_digest(config.raw, inputs))
+        basis = _basis(store, config, inputs)
         if basis is None or kept.key != basis.key(what.name) or not kept.holds_at(now):
             found.append((what.name, "stale"))
             continue
