@@ -39,6 +39,12 @@ Person = tuple[str, str]  # (display name, address)
 ME: Person = (OWNER_NAME, OWNER)
 
 
+def tagged(tag: str) -> str:
+    """The capture address with a +tag: `crm+3d@...` (the command the owner BCCs)."""
+    local, _, domain = CAPTURE.partition("@")
+    return f"{local}+{tag}@{domain}"
+
+
 def crlf(raw: bytes) -> bytes:
     return raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 

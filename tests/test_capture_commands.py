@@ -28,6 +28,7 @@ from tests.mailgen import (
     ok_json,
     run_cli,
     store_path,
+    tagged,
     write_config,
 )
 from tests.storefile import store_tables
@@ -40,11 +41,6 @@ CARL = ("Carl Dietz", "carl@dietz.example")
 DORA = ("Dora Ek", "dora@ek-design.example")
 EVE = ("Eve Faure", "eve@faure.example")
 SENT_AT = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
-
-
-def tagged(tag: str) -> str:
-    local, _, domain = CAPTURE.partition("@")
-    return f"{local}+{tag}@{domain}"
 
 
 def mid(name: str) -> str:

@@ -17,7 +17,6 @@ import pytest
 from inboxfollow.rules.cadence import Calendar
 from tests.dovecot import ImapAccount
 from tests.mailgen import (
-    CAPTURE,
     ME,
     Delivery,
     cli_env,
@@ -26,6 +25,7 @@ from tests.mailgen import (
     ok,
     ok_json,
     run_cli,
+    tagged,
     write_config,
 )
 
@@ -39,11 +39,6 @@ JON = ("Jon Berg", "jon@berg-haus.example")
 KIM = ("Kim Sato", "kim@sato-studio.example")
 SENT_AT = (datetime.now(UTC) - timedelta(hours=2)).replace(microsecond=0)
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-def tagged(tag: str) -> str:
-    local, _, domain = CAPTURE.partition("@")
-    return f"{local}+{tag}@{domain}"
 
 
 def mid(name: str) -> str:
