@@ -266,6 +266,9 @@ def test_the_daemon_keeps_the_derived_state_current_after_a_cycle_that_did_somet
                     lambda: open_store(synced.store_path), lambda: next(clock),
                     after_cycle=keep_derived(synced))
     assert daemon.run_due() == ["sync: 1 new"]
+    from inboxfollow.app import loops as app_loops
+
+    assert app_loops._shared is None  # the messages read for it are not held in between
     folder = state_folder(synced.store_path)
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     assert set(stamps) == {what.name + ".pickle" for what in KEPT}
@@ -312,3 +315,29 @@ def test_explain_derives_what_each_message_did_from_every_message(synced: Config
     assert kept.effects == {} and explained.effects == full.effects != {}
     assert [lp.id for lp in explained.loops] == [lp.id for lp in kept.loops]
     assert [lp.judged for lp in explained.loops] == [lp.judged for lp in full.loops]
+
+
+def test_one_command_reads_and_merges_the_stored_messages_once(
+    synced: Config, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The digest derives the loops, contacts, questions, promises and the plans' mail:
+    from one reading of the messages, their copies merged once, not once each."""
+    from inboxfollow.app import loops as app_loops
+    from inboxfollow.app.digest import compose
+    from inboxfollow.store import Store
+
+    app_loops.forget_shared()
+    reads: list[int] = []
+    merges: list[int] = []
+    read, merge = Store.all_messages, app_loops.merge_copies
+    monkeypatch.setattr(Store, "all_messages", lambda self: reads.append(1) or read(self))
+    monkeypatch.setattr(app_loops, "merge_copies", lambda rs: merges.append(1) or merge(rs))
+    with open_store(synced.store_path, readonly=True) as store:
+        subject, *_ = compose(synced, store, NOW)
+    assert subject and (len(reads), len(merges)) == (1, 1)
+    kept = {p.name for p in state_folder(synced.store_path).iterdir()}
+    assert {"loops.pickle", "contacts.pickle", "questions.pickle"} <= kept
+    app_loops.forget_shared()
+    with open_store(synced.store_path, readonly=True) as store:  # a second one reads none
+        assert compose(synced, store, NOW)[0] == subject
+    assert len(reads) == 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -168,6 +169,8 @@ class Daemon:
             self._count(_failure("cycle", err))
             LOG.error("cycle skipped: %s", err, exc_info=not isinstance(err, InboxfollowError))
             return [*lines, f"cycle skipped: {err}"]
+        finally:
+            _forget_shared_messages()
         level = logging.INFO if lines else logging.DEBUG
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
                 "; ".join(lines) if lines else "nothing due")
@@ -318,3 +321,11 @@ class Daemon:
 
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
+
+
+def _forget_shared_messages() -> None:
+    """The stored messages the jobs read are not held until the next cycle. A cycle that
+    derived nothing never imported the loops (a poll stays light): nothing to forget."""
+    loops = sys.modules.get("inboxfollow.app.loops")
+    if loops is not None:
+        loops.forget_shared()

@@ -94,15 +94,25 @@ def keep_derived(config: Config) -> Callable[[datetime], None]:
             plan_mail,
             promises_of,
         )
-        from inboxfollow.app.loops import LOOPS, TOUCHES, remembered
+        from inboxfollow.app.loops import (
+            CONTACTS,
+            LOOPS,
+            TOUCHES,
+            forget_shared,
+            remembered,
+        )
 
-        with open_store(config.store_path, readonly=True) as copy:  # not `derive`: that
-            derivation = remembered(LOOPS, copy, config, now)  # takes the jobs' `_ahead`
-            plan_mail(copy, config, now, derivation)  # from these loops, not derived again
-            remembered(TOUCHES, copy, config, now)
-            open_questions_of(copy, config, now)
-            promises_of(copy, config, now)
-            learned_signature(copy, config, now)
+        try:
+            with open_store(config.store_path, readonly=True) as copy:  # not `derive`: that
+                derivation = remembered(LOOPS, copy, config, now)  # takes the jobs' `_ahead`
+                plan_mail(copy, config, now, derivation)  # from these loops, not again
+                remembered(TOUCHES, copy, config, now)
+                remembered(CONTACTS, copy, config, now)
+                open_questions_of(copy, config, now)
+                promises_of(copy, config, now)
+                learned_signature(copy, config, now)
+        finally:
+            forget_shared()  # the messages read once for all of these: not kept till next
 
     return refresh
 

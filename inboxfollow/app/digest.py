@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from inboxfollow.app.loops import TOUCHES, derive, remembered, waiting_rule
+from inboxfollow.app.loops import CONTACTS, derive, remembered, waiting_rule
 from inboxfollow.app.plans import digest_rows
 from inboxfollow.config import Config
 from inboxfollow.credentials import Secret, TokenCmd
@@ -49,7 +49,7 @@ def compose(config: Config, store: Store, now: datetime,
     owner, tz, settings = config.owner, config.timezone, config.digest
     followups = len(config.quote_cadence.steps)
     rule = waiting_rule(store, config)
-    touches = remembered(TOUCHES, store, config, now)
+    contacts = remembered(CONTACTS, store, config, now)
     waiting = rule.select(open_questions_of(store, config, now), now)
     customers, leads = digest_rows(store, config, now, 1 if checklist else 7,
                                    (records, derivation))
@@ -58,7 +58,7 @@ def compose(config: Config, store: Store, now: datetime,
                                 followups=followups, waiting_rule=rule,
                                 customers=customers, leads=leads,
                                 promises=promise_rows_of(store, config, now, False),
-                                touches=touches, waiting=waiting)
+                                contacts=contacts, waiting=waiting)
         subject, text, html = render_checklist(check, config.templates)
         return subject, text, html, _summary(check.actions, check.sections)
     data = build_digest(records, derivation, drafts, owner, now, tz, settings.quiet_days,
@@ -66,7 +66,7 @@ def compose(config: Config, store: Store, now: datetime,
                         untrusted=untrusted_rows(store, now), waiting_rule=rule,
                         customers=customers, leads=leads,
                         promises=promise_rows_of(store, config, now, True),
-                        touches=touches, waiting=waiting)
+                        contacts=contacts, waiting=waiting)
     subject, text, html = render_digest(data, config.templates)
     return subject, text, html, _summary(data.actions, data.sections)
 

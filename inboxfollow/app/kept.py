@@ -1,4 +1,4 @@
-"""The derivations kept beside the store besides the loops and touches (see
+"""The derivations kept beside the store besides the loops, touches and contacts (see
 `derived_state`): the open questions, the owner's promises, the learned signature and
 the few messages the customers' plans and the leads read. Each depends on `now` only
 through the messages dated up to it; what narrows it to a day (due today, overdue)
@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from inboxfollow.app.derived_state import Derivable
-from inboxfollow.app.loops import LOOPS, TOUCHES, horizon, remembered
+from inboxfollow.app.loops import CONTACTS, LOOPS, TOUCHES, horizon, remembered
 from inboxfollow.config import Config
 from inboxfollow.rules.customers import SALE_KINDS
 from inboxfollow.rules.loop_state import Derivation
@@ -70,7 +70,8 @@ QUESTIONS = Derivable("questions", lambda store, config: (), _questions)
 PROMISES = Derivable("promises", lambda store, config: (), _promises)
 SIGNATURE = Derivable("signature", lambda store, config: (), _signature)
 PLAN_MAIL = Derivable("plan_mail", LOOPS.inputs, _plan_mail)
-KEPT: tuple[Derivable[Any], ...] = (LOOPS, TOUCHES, QUESTIONS, PROMISES, SIGNATURE, PLAN_MAIL)
+KEPT: tuple[Derivable[Any], ...] = (LOOPS, TOUCHES, CONTACTS, QUESTIONS, PROMISES, SIGNATURE,
+                                   PLAN_MAIL)
 
 
 def open_questions_of(store: Store, config: Config, now: datetime) -> OpenQuestions:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar, overload
 
@@ -14,7 +14,8 @@ from inboxfollow.app.derived_state import (
     state_folder,
 )
 from inboxfollow.config import Config
-from inboxfollow.rules.contacts import Touch, all_touches
+from inboxfollow.rules.contacts import Contact, Touch, all_touches, build_contacts
+from inboxfollow.rules.identity import merge_copies
 from inboxfollow.rules.loops import Derivation, Override, Status, derive_loops
 from inboxfollow.rules.waiting import WaitingRule
 from inboxfollow.store import Store
@@ -48,7 +49,7 @@ def derive(store: Store, config: Config, now: datetime, explained: bool = False)
     """
     global _ahead
     if explained:
-        records = StoredMessages(store)
+        records = shared_messages(store)
         full = _all_loops(records, _loop_inputs(store, config), config, now)
         return records, _with_pending(store, full)
     ahead, _ahead = _ahead, None
@@ -68,7 +69,7 @@ def derive_ahead(store: Store, config: Config, now: datetime) -> None:
 
 
 def _derive(store: Store, config: Config, now: datetime) -> Derived:
-    records = StoredMessages(store)
+    records = shared_messages(store)
     return records, _with_pending(store, remembered(LOOPS, store, config, now, records))
 
 
@@ -113,12 +114,22 @@ def _touches(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config:
 TOUCHES = Derivable("touches", lambda store, config: (), _touches)
 
 
+def _contacts(records: Sequence[dict[str, Any]], inputs: tuple[Any, ...], config: Config,
+              now: datetime) -> tuple[list[Contact], datetime | None]:
+    return build_contacts(all_touches(records, config.owner)), None  # whatever `now`
+
+
+# One row per contact (what `contacts` and the digest's quiet list read): a small part
+# of the touches, read in a fraction of their time.
+CONTACTS = Derivable("contacts", lambda store, config: (), _contacts)
+
+
 def remembered(what: Derivable[T], store: Store, config: Config, now: datetime,
                records: Sequence[dict[str, Any]] | None = None) -> T:
     """`what` derived from the store at `now`: the kept result when it holds (see
     derived_state), else derived from the stored messages and kept."""
     inputs = what.inputs(store, config)
-    messages = records if records is not None else StoredMessages(store)
+    messages = records if records is not None else shared_messages(store)
     return kept_state(store).get(what.name, _basis(store, config, inputs), now,
                                  lambda: what.derive(messages, inputs, config, now))
 
@@ -134,7 +145,7 @@ def verify_kept(store: Store, config: Config, now: datetime,
     """For `check --deep`: each kept result that holds now, derived anew and compared.
     Returns (name, "same" | "stale" | "absent" | "different") for each; a different
     one is removed, so the next command derives it anew."""
-    state, records = kept_state(store), StoredMessages(store)
+    state, records = kept_state(store), shared_messages(store)
     found = []
     for what in kinds:
         inputs = what.inputs(store, config)
@@ -166,17 +177,24 @@ def horizon(records: Iterable[dict[str, Any]], times: Iterable[datetime] = ()) -
 
 
 class StoredMessages(Sequence[dict[str, Any]]):
-    """The stored messages, read when first used: a kept derivation needs none."""
+    """The stored messages, read when first used: a kept derivation needs none. The
+    copies under other IDs merged (`unified`) are worked out once, for every rule."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
         self._records: list[dict[str, Any]] | None = None
+        self._unified: list[dict[str, Any]] | None = None
 
     @property
     def records(self) -> list[dict[str, Any]]:
         if self._records is None:
             self._records = self._store.all_messages()
         return self._records
+
+    def unified(self) -> list[dict[str, Any]]:
+        if self._unified is None:
+            self._unified = merge_copies(self.records)
+        return self._unified
 
     def __len__(self) -> int:
         return len(self.records)
@@ -190,6 +208,33 @@ class StoredMessages(Sequence[dict[str, Any]]):
     def __getitem__(self, index: slice) -> Sequence[dict[str, Any]]: ...
     def __getitem__(self, index: int | slice) -> Any:
         return self.records[index]
+
+
+# The stored messages of the last store read, by its messages token: the derivations
+# one command makes (the digest's loops, touches, questions, promises, plan mail) read
+# and merge them once, not once each. Two stores with the same token hold the same
+# messages. The daemon lets go of them after each cycle (`forget_shared`).
+_shared: tuple[Hashable, StoredMessages] | None = None
+
+
+def shared_messages(store: Store) -> StoredMessages:
+    """The stored messages of `store`, shared by the derivations made from the same data."""
+    global _shared
+    token = store.messages_token
+    if token is None:  # changed in memory: its own, read now
+        return StoredMessages(store)
+    found = _shared
+    if found is not None and found[0] == token:
+        return found[1]
+    messages = StoredMessages(store)
+    _shared = (token, messages)
+    return messages
+
+
+def forget_shared() -> None:
+    """Let go of the shared messages (a long-running process, between its cycles)."""
+    global _shared
+    _shared = None
 
 
 def skipped_steps(store: Store) -> dict[str, list[datetime]]:

@@ -74,20 +74,25 @@ def cmd_promises(ctx: Context) -> int:
     return run(ctx)
 
 
-def _load_contacts(config: Config, now: datetime) -> tuple[list[Any], list[Any]]:
+def _load_touches(config: Config, now: datetime) -> list[Any]:
     from inboxfollow.app.loops import TOUCHES, remembered
-    from inboxfollow.rules.contacts import build_contacts
 
     with open_store(config.store_path, readonly=True) as store:
-        touches = remembered(TOUCHES, store, config, now)
-    return touches, build_contacts(touches)
+        return remembered(TOUCHES, store, config, now)
+
+
+def _load_contacts(config: Config, now: datetime) -> list[Any]:
+    from inboxfollow.app.loops import CONTACTS, remembered
+
+    with open_store(config.store_path, readonly=True) as store:
+        return remembered(CONTACTS, store, config, now)
 
 
 def cmd_contacts(ctx: Context) -> int:
     """The table: touches in and out; the organisation (mostly the address's domain) only
     with --wide, so names fit beside long addresses."""
     config = ctx.config
-    _, contacts = _load_contacts(config, ctx.now)
+    contacts = _load_contacts(config, ctx.now)
     tz = config.timezone
     if ctx.args.json:
         print_json([c.as_json(tz) for c in contacts])
@@ -114,7 +119,7 @@ def cmd_history(ctx: Context) -> int:
 
     config = ctx.config
     wanted = ctx.args.contact.strip().lower()
-    touches, _ = _load_contacts(config, ctx.now)
+    touches = _load_touches(config, ctx.now)
     mine = [t for t in touches if t.contact == wanted]
     if not mine:
         raise InboxfollowError(f"no touches with {wanted}", "see `inboxfollow contacts`")

@@ -10,7 +10,7 @@ from touches, so they can never disagree with the mail.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -118,7 +118,7 @@ def is_contact(email: str, owner: Owner) -> bool:
 def all_touches(records: Iterable[dict[str, Any]], owner: Owner) -> list[Touch]:
     """Every touch, once per message however many copies or IDs it has: the mail, and the
     calls and notes logged by capture command."""
-    stored = list(records)
+    stored = records if isinstance(records, Sequence) else list(records)  # unify's own kind
     by_key = {r["key"]: r for r in stored}
     messages = unify(stored)
     by_id = {i: r for r in messages for i in ids_of(r)}

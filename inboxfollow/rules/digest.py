@@ -24,7 +24,7 @@ from inboxfollow.mail.text import one_line
 from inboxfollow.model import Owner
 from inboxfollow.rules.amounts import quote_amount, totals_by_currency
 from inboxfollow.rules.cadence import DEFAULT_CADENCE, Calendar
-from inboxfollow.rules.contacts import Contact, Touch, all_touches, build_contacts
+from inboxfollow.rules.contacts import Contact, all_touches, build_contacts
 from inboxfollow.rules.digest_sections import (
     Row,
     Section,
@@ -200,7 +200,7 @@ class _Facts:
 def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
            drafts_records: Iterable[dict[str, Any]], owner: Owner, now: datetime, tz: Any,
            quiet_days: int, followups: int, waiting_rule: WaitingRule | None,
-           touches: Sequence[Touch] | None = None,
+           contacts: Sequence[Contact] | None = None,
            waiting: Sequence[Waiting] | None = None) -> _Facts:
     loops = derivation.loops
     pending = {r["loop_id"]: datetime.fromisoformat(r["created_at"])
@@ -208,12 +208,12 @@ def _facts(records: Sequence[dict[str, Any]], derivation: Derivation,
     awaiting = [lp for lp in loops if lp.status is Status.AWAITING_REPLY]
     awaiting.sort(key=lambda lp: (lp.next_due or now + timedelta(days=36500), lp.sent_at))
     rows = [loop_row(lp, now, tz, followups, pending.get(lp.id)) for lp in awaiting]
-    if touches is None:
-        touches = all_touches(records, owner)
+    if contacts is None:
+        contacts = build_contacts(all_touches(records, owner))
     if waiting is None:
         rule = waiting_rule or WaitingRule(Calendar(tz), horizon_days=quiet_days)
         waiting = rule.find(records, owner, now)
-    quiet = quiet_contacts(build_contacts(touches), loops, now, quiet_days)
+    quiet = quiet_contacts(contacts, loops, now, quiet_days)
     return _Facts(loops, rows, [waiting_row(w, now, tz) for w in waiting], quiet)
 
 
@@ -247,14 +247,14 @@ def build_digest(
     promises: Sequence[Row] = (),
     leads: Sequence[Row] = (),
     waiting_rule: WaitingRule | None = None,
-    touches: Sequence[Touch] | None = None,
+    contacts: Sequence[Contact] | None = None,
     waiting: Sequence[Waiting] | None = None,
 ) -> DigestData:
     """Everything the weekly digest shows, in sections, action first; `untrusted`: capture
     mail the capture trust rule set aside (its commands were not carried out);
     `waiting_rule`: who waits for the owner's answer (default: its defaults in `tz`)."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups,
-                   waiting_rule, touches, waiting)
+                   waiting_rule, contacts, waiting)
     since = now - timedelta(days=week_days)
     answered = [lp for lp in facts.loops if lp.answer is not None
                 and since < datetime.fromisoformat(lp.answer["date"]) <= now]
@@ -308,12 +308,12 @@ def build_checklist(
     promises: Sequence[Row] = (),
     leads: Sequence[Row] = (),
     waiting_rule: WaitingRule | None = None,
-    touches: Sequence[Touch] | None = None,
+    contacts: Sequence[Contact] | None = None,
     waiting: Sequence[Waiting] | None = None,
 ) -> ChecklistData:
     """Every prompt due today, by the digest's rules: follow-ups, answers owed, calls."""
     facts = _facts(records, derivation, drafts_records, owner, now, tz, quiet_days, followups,
-                   waiting_rule, touches, waiting)
+                   waiting_rule, contacts, waiting)
     builder = SectionBuilder()
     _action_sections(builder, facts, customers, "Follow-ups due today", leads)
     builder.add("promises", "Promises due today", promises, optional=True,

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 ORIGINAL_ID_HEADER = "x-microsoft-original-message-id"
 _ID = re.compile(r"<([^<>\s]+)>")
@@ -45,7 +45,22 @@ def _rank(record: dict[str, Any], originals: set[str]) -> tuple[bool, bool, bool
     return record.get("kind") == "human", owners_mailbox, record["key"] in originals
 
 
+@runtime_checkable
+class KnowsUnified(Protocol):
+    """Records that keep their unified form (worked out once for every rule)."""
+
+    def unified(self) -> list[dict[str, Any]]: ...
+
+
 def unify(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The records with copies under other IDs merged: one record per message
+    (`merge_copies`, or the form records that know it keep)."""
+    if isinstance(records, KnowsUnified):
+        return list(records.unified())
+    return merge_copies(records)
+
+
+def merge_copies(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The records with copies under other IDs merged: one record per message.
 
     A merged record is the best copy with `ids` (every ID of every copy),

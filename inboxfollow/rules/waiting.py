@@ -18,7 +18,7 @@ listed here: by then the contact is a quiet contact to call.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -91,7 +91,7 @@ class OpenQuestions:
 def open_questions(records: Iterable[dict[str, Any]], owner: Owner, now: datetime,
                    calendar: Calendar, days: int = DEFAULT_WAITING_DAYS) -> OpenQuestions:
     """Each contact's last question that no later message of the owner answered."""
-    records = list(records)
+    records = records if isinstance(records, Sequence) else list(records)  # unify's own kind
     calls = tuple((t.contact, t.date) for t in all_touches(records, owner) if t.kind == "call")
     mail = sorted((r for r in unify(records) if r["kind"] == "human"
                    and datetime.fromisoformat(r["date"]) <= now),
