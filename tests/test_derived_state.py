@@ -341,3 +341,15 @@ def test_one_command_reads_and_merges_the_stored_messages_once(
     with open_store(synced.store_path, readonly=True) as store:  # a second one reads none
         assert compose(synced, store, NOW)[0] == subject
     assert len(reads) == 1
+
+
+def test_a_command_lets_go_of_the_messages_it_read_before_it_returns(synced: Config) -> None:
+    """Left to the interpreter's exit, taking 100,000 records apart took seconds."""
+    from inboxfollow.app import loops as app_loops
+    from inboxfollow.cli import main
+
+    folder = state_folder(synced.store_path)
+    for kept in folder.iterdir() if folder.exists() else ():
+        kept.unlink()  # cold: the command reads every message
+    assert main(["--config", str(synced.path), "--now", NOW.isoformat(), "contacts"]) == 0
+    assert app_loops._shared is None

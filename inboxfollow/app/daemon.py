@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +32,7 @@ from typing import Any
 
 import schedule
 
+from inboxfollow.app import forget_shared_messages
 from inboxfollow.errors import InboxfollowError
 from inboxfollow.rules.slots import Slot, interval_due
 from inboxfollow.store import Store
@@ -170,7 +170,7 @@ class Daemon:
             LOG.error("cycle skipped: %s", err, exc_info=not isinstance(err, InboxfollowError))
             return [*lines, f"cycle skipped: {err}"]
         finally:
-            _forget_shared_messages()
+            forget_shared_messages()
         level = logging.INFO if lines else logging.DEBUG
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
                 "; ".join(lines) if lines else "nothing due")
@@ -322,10 +322,3 @@ class Daemon:
         signal.signal(signal.SIGTERM, handle)
         signal.signal(signal.SIGINT, handle)
 
-
-def _forget_shared_messages() -> None:
-    """The stored messages the jobs read are not held until the next cycle. A cycle that
-    derived nothing never imported the loops (a poll stays light): nothing to forget."""
-    loops = sys.modules.get("inboxfollow.app.loops")
-    if loops is not None:
-        loops.forget_shared()

@@ -13,6 +13,7 @@ import sys
 import traceback
 from collections.abc import Sequence
 
+from inboxfollow.app import forget_shared_messages
 from inboxfollow.cli.context import Context, config_location, example_config, parse_now
 from inboxfollow.cli.parser import BY_NAME, build_parser
 from inboxfollow.errors import InboxfollowError
@@ -29,6 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             return _main(argv)
         finally:
+            forget_shared_messages()
             sys.stdout.flush()
     except BrokenPipeError:
         _stdout_to_devnull()
