@@ -194,7 +194,7 @@ def contact_lines(records: Sequence[dict[str, Any]], owner: Owner, wanted: str, 
         return []
     lines = [f"{address}: waiting for your answer since {w.record['date'][:10]} (listed from "
              f"{w.due}): {one_line(w.question)!r}" for w in waiting if w.contact == address]
-    mine = [t for t in all_touches(records, owner) if t.contact == address and t.logged]
+    mine = [t for t in all_touches(records, owner, mail=False) if t.contact == address]
     if mine:
         lines.append(f"{address}: {len(mine)} call(s) and note(s) logged by capture command")
     for touch in mine:

@@ -115,18 +115,21 @@ def is_contact(email: str, owner: Owner) -> bool:
     return bool(email) and "@" in email and not (on_owner_side(email, owner) or is_robot(email))
 
 
-def all_touches(records: Iterable[dict[str, Any]], owner: Owner) -> list[Touch]:
-    """Every touch, once per message however many copies or IDs it has: the mail, and the
-    calls and notes logged by capture command."""
+def all_touches(records: Iterable[dict[str, Any]], owner: Owner,
+                mail: bool = True) -> list[Touch]:
+    """Every touch, once per message however many copies or IDs it has: the mail (unless
+    not `mail`), and the calls and notes logged by capture command."""
     stored = records if isinstance(records, Sequence) else list(records)  # unify's own kind
     by_key = {r["key"]: r for r in stored}
     messages = unify(stored)
     by_id = {i: r for r in messages for i in ids_of(r)}
     touches = []
     for record in messages:
-        touches += message_touches(record, owner)
+        if mail:
+            touches += message_touches(record, owner)
         copies = [record, *(by_key[k] for k in record.get("copies", ()) if k in by_key)]
-        touches += logged_touches(copies, owner, _referred(record, by_id))
+        if logged_kinds(copies, owner):  # the few logged: only they look up what they refer to
+            touches += logged_touches(copies, owner, _referred(record, by_id))
     touches.sort(key=lambda t: (t.date, t.key, t.contact, t.logged, t.kind))
     return touches
 

@@ -92,7 +92,8 @@ def open_questions(records: Iterable[dict[str, Any]], owner: Owner, now: datetim
                    calendar: Calendar, days: int = DEFAULT_WAITING_DAYS) -> OpenQuestions:
     """Each contact's last question that no later message of the owner answered."""
     records = records if isinstance(records, Sequence) else list(records)  # unify's own kind
-    calls = tuple((t.contact, t.date) for t in all_touches(records, owner) if t.kind == "call")
+    calls = tuple((t.contact, t.date) for t in all_touches(records, owner, mail=False)
+                  if t.kind == "call")
     mail = sorted((r for r in unify(records) if r["kind"] == "human"
                    and datetime.fromisoformat(r["date"]) <= now),
                   key=lambda r: (r["date"], r["key"]))
