@@ -32,7 +32,7 @@ from typing import Any
 
 import schedule
 
-from inboxfollow.app import forget_shared_messages
+from inboxfollow.app import give_back_memory
 from inboxfollow.errors import InboxfollowError
 from inboxfollow.rules.slots import Slot, interval_due
 from inboxfollow.store import Store
@@ -170,7 +170,7 @@ class Daemon:
             LOG.error("cycle skipped: %s", err, exc_info=not isinstance(err, InboxfollowError))
             return [*lines, f"cycle skipped: {err}"]
         finally:
-            forget_shared_messages()
+            give_back_memory()  # what the jobs read: not held until the next cycle
         level = logging.INFO if lines else logging.DEBUG
         LOG.log(level, "cycle %s: %s", now.isoformat(timespec="seconds"),
                 "; ".join(lines) if lines else "nothing due")

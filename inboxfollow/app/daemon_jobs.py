@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from inboxfollow.app import give_back_memory
 from inboxfollow.app.capture_commands import deliver_requested_digest
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
@@ -98,23 +99,25 @@ def keep_derived(config: Config) -> Callable[[datetime], None]:
             CONTACTS,
             LOOPS,
             TOUCHES,
-            forget_shared,
             remembered,
         )
 
-        try:
-            with open_store(config.store_path, readonly=True) as copy:  # not `derive`: that
-                derivation = remembered(LOOPS, copy, config, now)  # takes the jobs' `_ahead`
-                plan_mail(copy, config, now, derivation)  # from these loops, not again
-                remembered(TOUCHES, copy, config, now)
-                remembered(CONTACTS, copy, config, now)
-                open_questions_of(copy, config, now)
-                promises_of(copy, config, now)
-                learned_signature(copy, config, now)
-        finally:
-            forget_shared()  # the messages read once for all of these: not kept till next
+        with open_store(config.store_path, readonly=True) as copy:  # not `derive`: that
+            derivation = remembered(LOOPS, copy, config, now)  # takes the jobs' `_ahead`
+            plan_mail(copy, config, now, derivation)  # from these loops, not again
+            remembered(TOUCHES, copy, config, now)
+            remembered(CONTACTS, copy, config, now)
+            open_questions_of(copy, config, now)
+            promises_of(copy, config, now)
+            learned_signature(copy, config, now)
 
-    return refresh
+    def refresh_and_let_go(now: datetime) -> None:
+        try:
+            refresh(now)
+        finally:
+            give_back_memory()  # what it read and derived: not kept by an idle daemon
+
+    return refresh_and_let_go
 
 
 def build_jobs(config: Config) -> list[Job]:
