@@ -379,3 +379,19 @@ def test_a_daemon_cycle_hands_what_it_read_back_to_the_system(
                     after_cycle=keep_derived(synced))
     assert daemon.run_due() == ["sync: 1 new"]
     assert trims == [0, 0]  # after the cycle, and after the refresh of the kept state
+
+
+def test_only_the_same_store_object_shares_the_messages_it_read(synced: Config) -> None:
+    """The daemon's refresh thread reads from a copy it closes when done: a cycle's own
+    store, with the same messages, must not read through that copy."""
+    from inboxfollow.app.loops import forget_shared, shared_messages
+
+    forget_shared()
+    with open_store(synced.store_path, readonly=True) as one, \
+            open_store(synced.store_path, readonly=True) as two:
+        first = shared_messages(one)
+        assert shared_messages(one) is first and first.store is one
+        other = shared_messages(two)
+        assert other is not first and other.store is two
+        assert list(other) == list(first)
+    forget_shared()

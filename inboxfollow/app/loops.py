@@ -181,14 +181,14 @@ class StoredMessages(Sequence[dict[str, Any]]):
     copies under other IDs merged (`unified`) are worked out once, for every rule."""
 
     def __init__(self, store: Store) -> None:
-        self._store = store
+        self.store = store
         self._records: list[dict[str, Any]] | None = None
         self._unified: list[dict[str, Any]] | None = None
 
     @property
     def records(self) -> list[dict[str, Any]]:
         if self._records is None:
-            self._records = self._store.all_messages()
+            self._records = self.store.all_messages()
         return self._records
 
     def unified(self) -> list[dict[str, Any]]:
@@ -210,10 +210,11 @@ class StoredMessages(Sequence[dict[str, Any]]):
         return self.records[index]
 
 
-# The stored messages of the last store read, by its messages token: the derivations
-# one command makes (the digest's loops, touches, questions, promises, plan mail) read
-# and merge them once, not once each. Two stores with the same token hold the same
-# messages. The daemon lets go of them after each cycle (`forget_shared`).
+# The stored messages of the last store read, with its messages token: the derivations
+# one command makes from one store (the digest's loops, touches, questions, promises,
+# plan mail) read and merge them once, not once each. Only the same store object shares
+# them: the daemon's refresh thread reads its own copy, which it closes when done. The
+# daemon lets go of them after each cycle (`forget_shared`).
 _shared: tuple[Hashable, StoredMessages] | None = None
 
 
@@ -224,7 +225,7 @@ def shared_messages(store: Store) -> StoredMessages:
     if token is None:  # changed in memory: its own, read now
         return StoredMessages(store)
     found = _shared
-    if found is not None and found[0] == token:
+    if found is not None and found[0] == token and found[1].store is store:
         return found[1]
     messages = StoredMessages(store)
     _shared = (token, messages)
