@@ -211,8 +211,8 @@ def test_daemon_polls_over_imap_with_nothing_new_write_nothing(
     config = load_config(write_config(tmp_path, imap_account))
     clock = Clock(start)
     daemon = Daemon(build_jobs(config), StoreKeeper(config.store_path).use, clock)
-    first = daemon.run_due()
-    assert [line.split(":")[0] for line in first] == ["sync", "drafts"]
+    first = daemon.run_due()  # the quote is new mail: the answers job looks at it
+    assert [line.split(":")[0] for line in first] == ["sync", "answers", "drafts"]
     assert imap_account.status("Drafts")["messages"] == 1  # a pending draft: sync looks at it
     before = stamp(config.store_path)
     for _ in range(4):
@@ -223,6 +223,6 @@ def test_daemon_polls_over_imap_with_nothing_new_write_nothing(
         ann, [("Dana Reyes", OWNER)], "Re: Quote: oak shelves", clock.now,
         "<reply-q@acme.example>", "Sounds good.", reply_to="<quote-q@reyes-joinery.example>"))
     clock.now += timedelta(minutes=15)
-    (line,) = daemon.run_due()
-    assert "1 new" in line and "1 draft(s) withdrawn" in line
+    synced, answers = daemon.run_due()
+    assert "1 new" in synced and answers == "answers: 1 draft(s) withdrawn"
     assert stamp(config.store_path)[2] != before[2]

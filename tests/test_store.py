@@ -130,7 +130,7 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
     path = tmp_path / "s.json"
     path.write_text(json.dumps(V1_STORE))
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == SCHEMA_VERSION == 5
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 6
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "headers"}
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
@@ -138,7 +138,7 @@ def test_a_store_written_by_version_1_opens_and_upgrades(tmp_path: Path) -> None
         assert store.replaceable("<ooo@acme.example>")
         store.commit()
     data = json.loads(path.read_text())
-    assert data["meta"]["1"]["schema_version"] == 5
+    assert data["meta"]["1"]["schema_version"] == 6
     messages = logged_messages(path)
     assert all(doc["evidence"] == "headers" for doc in messages.values())
     with open_store(path, readonly=True) as store:  # and opens as it is from then on
@@ -202,7 +202,7 @@ def test_a_store_written_by_version_2_opens_and_splits(tmp_path: Path) -> None:
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
         store.commit()
     data = json.loads(path.read_text())
-    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 5
+    assert "messages" not in data and data["meta"]["1"]["schema_version"] == 6
     with open_store(path) as store:
         assert {r["key"]: r["evidence"] for r in store.all_messages()} == {
             "<q@shop.example>": "headers", "<ooo@acme.example>": "wording"}
@@ -293,7 +293,7 @@ def test_a_store_written_by_version_3_rekeys_messages_without_a_message_id(
     path.write_text(json.dumps(v3))
     messages_path(path).write_text(json.dumps(messages))
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == 5
+        assert store.get_meta("schema_version") == 6
         assert sorted(r["key"] for r in store.all_messages()) == [
             "<ooo@acme.example>", "<q@shop.example>"]
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 4)

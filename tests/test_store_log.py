@@ -151,7 +151,7 @@ def test_a_store_written_by_version_4_opens_and_writes_its_messages_as_a_log(
         assert len(store.all_messages()) == 2
     assert path.read_bytes() == before and not log_path(path).exists()
     with open_store(path) as store:
-        assert store.get_meta("schema_version") == SCHEMA_VERSION == 5
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 6
         assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 1)
         store.commit()
     assert json.loads(path.read_text())["_split"]["format"] == "log"
@@ -184,3 +184,32 @@ def test_a_reader_keeps_reading_its_log_while_a_writer_rewrites_it(tmp_path: Pat
                 writer.commit()
         assert reader.message("<m7@x>")["locations"] == [["owner", "INBOX", 1, 8]]
         assert [m["key"] for m in reader.all_messages()] == keys
+
+
+def test_a_store_written_by_version_5_opens_with_no_mail_waiting_for_answers(
+    tmp_path: Path,
+) -> None:
+    """Version 5 looked at new mail for answers in the step that saved it; version 6 keeps
+    whether the daemon saved mail its answers job has not looked at yet."""
+    from inboxfollow.store import ANSWERS_UNSEEN
+
+    path = tmp_path / "s.json"
+    with open_store(path) as store:  # the log and the checkpoints as version 5 wrote them
+        store.save_messages([record("<a@x>"), record("<b@x>", 2)], {})
+        store.set_checkpoint(Checkpoint("owner", "INBOX", 7, 2))
+        store.commit()
+    v5 = json.loads(path.read_text())
+    v5["meta"]["1"]["schema_version"] = 5
+    v5["meta"]["1"].pop(ANSWERS_UNSEEN, None)
+    path.write_text(json.dumps(v5))
+    log_before = log_path(path).read_bytes()
+    with open_store(path, readonly=True) as store:  # readable as it is
+        assert store.get_meta(ANSWERS_UNSEEN, False) is False
+    with open_store(path) as store:
+        assert store.get_meta("schema_version") == SCHEMA_VERSION == 6
+        assert store.get_meta(ANSWERS_UNSEEN) is False
+        assert [m["key"] for m in store.all_messages()] == ["<a@x>", "<b@x>"]
+        assert store.checkpoint("owner", "INBOX") == Checkpoint("owner", "INBOX", 7, 2)
+        store.commit()
+    assert json.loads(path.read_text())["meta"]["1"]["schema_version"] == 6
+    assert log_path(path).read_bytes() == log_before  # the messages are not rewritten

@@ -61,8 +61,14 @@ class Job:
     # Work done before the job takes the store lock (deriving the loops from a read-only
     # copy), so that commands given meanwhile do not wait for it.
     prepare: Callable[[datetime], None] | None = None
+    # A job due on news another job leaves (not on a clock): due while this says so, given
+    # the store when it is open (None: as last seen).
+    due_when: Callable[[Store | None], bool] | None = None
 
-    def is_due(self, last_run: datetime | None, now: datetime) -> bool:
+    def is_due(self, last_run: datetime | None, now: datetime,
+               store: Store | None = None) -> bool:
+        if self.due_when is not None:
+            return self.due_when(store)
         if self.slot is not None:
             return self.slot.is_due(last_run, now)
         return interval_due(last_run, now, self.every_minutes)
@@ -210,7 +216,7 @@ class Daemon:
             job = pending[0]
             last = runs.get(job.name) or (runs["installed_at"] if job.wait_for_first_slot else None)
             last_run = datetime.fromisoformat(last) if last else None
-            if not (job.name in woken or job.is_due(last_run, now)):
+            if not (job.name in woken or job.is_due(last_run, now, store)):
                 pending.pop(0)
                 continue
             if self._backing_off(job, now):

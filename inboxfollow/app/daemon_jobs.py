@@ -1,10 +1,12 @@
-"""The daemon's jobs, built from the config: sync, drafts, the digest and the checklist.
+"""The daemon's jobs, built from the config: sync, answers, drafts, the digest and the
+checklist.
 
 Each job is a function (store, now, stop) -> one line for the log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from inboxfollow.app import give_back_memory
@@ -19,7 +21,7 @@ from inboxfollow.app.watch import watch_inboxes
 from inboxfollow.config import Config
 from inboxfollow.rules.slots import Slot
 from inboxfollow.sources.from_config import PATIENT, open_mailboxes
-from inboxfollow.store import Store, open_store
+from inboxfollow.store import ANSWERS_UNSEEN, Store, open_store
 
 JobFunc = Callable[[Store, datetime, Callable[[], bool]], str]
 
@@ -38,23 +40,86 @@ def digest_job(config: Config, checklist: bool = False) -> JobFunc:
     return run
 
 
-def sync_job(config: Config) -> JobFunc:
+@dataclass
+class NewMail:
+    """Whether the sync saved mail the answers job has not looked at yet. Kept in the
+    store too (ANSWERS_UNSEEN, committed with the mail), so mail saved by a daemon that
+    stopped before looking at it is looked at after the next start's first sync."""
+
+    unseen: bool = False
+
+    def due(self, store: Store | None) -> bool:
+        if store is not None:
+            self.unseen = self.unseen or bool(store.get_meta(ANSWERS_UNSEEN, False))
+        return self.unseen
+
+    def saw(self, store: Store, unseen: bool) -> None:
+        if unseen != bool(store.get_meta(ANSWERS_UNSEEN, False)):
+            store.set_meta(ANSWERS_UNSEEN, unseen)
+        self.unseen = unseen
+
+
+def sync_job(config: Config, news: NewMail) -> JobFunc:
+    """Fetch and save new mail; what it answers is the answers job's (`answers_job`), after
+    the store lock was let go for its derivation."""
+
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
         sources = open_mailboxes(config, retry=PATIENT)  # the daemon waits for the server
         try:
             summary = sync(sources, store, config.owner, config.batch_size, stop=stop)
-            withdrawn = withdraw_answered(config, store, sources[0], now) if summary.new else []
-            leads = draft_new_leads(config, store, sources[0], now) if summary.new else []
             digest = deliver_requested_digest(config, store, now)  # a +pending asked for it
         finally:
             for source in sources:
                 source.close()
+        if summary.new:  # with the mail: a long pass's earlier commits go without it
+            news.saw(store, True)
         line = summary.line().removeprefix("sync: ")
-        line = f"{line}; {len(withdrawn)} draft(s) withdrawn" if withdrawn else line
-        line = f"{line}; {len(leads)} lead response(s) drafted" if leads else line
         return f"{line}; digest: {digest}" if digest else line
 
     return run
+
+
+def answers_job(config: Config, news: NewMail) -> JobFunc:
+    """After a sync that saved mail: a draft whose loop the new mail answered (bounced,
+    stopped) leaves Drafts, and a new lead's first response goes in, in the same cycle."""
+
+    def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
+        if not (config.plans.leads.sources or _pending(store)):
+            news.saw(store, False)
+            return "nothing withdrawn"  # no draft to withdraw, no web form: no connection
+        mailbox = open_mailboxes(config, retry=PATIENT)[0]
+        try:
+            withdrawn = withdraw_answered(config, store, mailbox, now)
+            leads = draft_new_leads(config, store, mailbox, now)
+        finally:
+            mailbox.close()
+        news.saw(store, False)
+        done = [f"{len(withdrawn)} draft(s) withdrawn"] if withdrawn else ["nothing withdrawn"]
+        return "; ".join(done + ([f"{len(leads)} lead response(s) drafted"] if leads else []))
+
+    return run
+
+
+def _pending(store: Store) -> bool:
+    return any(d["state"] == "pending" for d in store.drafts.all())
+
+
+def check_answers_first(config: Config) -> Callable[[datetime], None]:
+    """The answers job's preparation: what withdrawing and the leads derive (the loops, the
+    plans and the mail they read), from a read-only copy without the lock, kept for the
+    job, which then reads it instead of every message. Nothing when no draft is pending
+    and no web form is configured: the job then derives nothing either."""
+
+    def prepare(now: datetime) -> None:
+        from inboxfollow.app.plans import derive_with_plans
+
+        with open_store(config.store_path, readonly=True) as copy:
+            if not (config.plans.leads.sources or _pending(copy)):
+                return
+            derive_with_plans(copy, config, now)  # kept: the loops, the plans' mail, touches
+            derive_ahead(copy, config, now)  # the loops as they are, for the job to take
+
+    return prepare
 
 
 def drafts_job(config: Config) -> JobFunc:
@@ -122,10 +187,14 @@ def keep_derived(config: Config) -> Callable[[datetime], None]:
 
 def build_jobs(config: Config) -> list[Job]:
     """Sync first, so drafts and the digest see the newest mail. New mail in a watched
-    INBOX (IMAP IDLE) runs the sync at once; other folders wait for its interval."""
+    INBOX (IMAP IDLE) runs the sync at once; other folders wait for its interval. Mail
+    it saved is looked at for answers right after, its derivation made without the lock."""
+    news = NewMail()
     jobs = [
-        Job("sync", sync_job(config), every_minutes=config.sync_minutes,
+        Job("sync", sync_job(config, news), every_minutes=config.sync_minutes,
             watch=watch_inboxes(config)),
+        Job("answers", answers_job(config, news), due_when=news.due,
+            prepare=check_answers_first(config)),
         Job("drafts", drafts_job(config), slot=Slot(config.calendar.draft_time, config.timezone),
             prepare=derive_first(config)),
     ]

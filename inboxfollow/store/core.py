@@ -33,10 +33,13 @@ from inboxfollow.store.shape import check_schema_version
 
 LOG = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5  # 2: records say what their kind rests on ("evidence"); 3: messages
+SCHEMA_VERSION = 6  # 2: records say what their kind rests on ("evidence"); 3: messages
 # in a file of their own (files.py); 4: messages without a Message-ID keyed by a digest
 # that includes To and the start of the text (mail/record.message_key); 5: the messages
-# file is an append-only log (log.py)
+# file is an append-only log (log.py); 6: meta ANSWERS_UNSEEN
+# Meta: the daemon saved mail it has not yet looked at for answers (its answers job runs
+# after the sync job, outside the lock: a daemon stopped in between looks at it next time).
+ANSWERS_UNSEEN = "answers_unseen"
 HUMAN = "human"  # the kind of a stored record that is a person's mail
 
 
@@ -274,8 +277,15 @@ def _v4_to_v5(store: Store) -> None:
     store.has_message("")  # reads them: the log is written whole at the next commit
 
 
+def _v5_to_v6(store: Store) -> None:
+    """Version 5 looked at new mail for answers in the same step that saved it: nothing
+    saved by it is waiting to be looked at."""
+    store.set_meta(ANSWERS_UNSEEN, False)
+
+
 # _UPGRADES[n - 1] turns a version n store into version n + 1.
-_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5]
+_UPGRADES: list[Callable[[Store], None]] = [_v1_to_v2, _v2_to_v3, _v3_to_v4, _v4_to_v5,
+                                            _v5_to_v6]
 
 
 @contextmanager
