@@ -21,8 +21,9 @@ For each size it builds a Dovecot account from the generated mail of `run.py`
   `digest --preview FILE`, `drafts --dry-run`;
 - mbsync's no-change resync of the same account into a local Maildir, where
   `mbsync` is installed (Debian's isync), `--repeat` times after one full sync;
-- IDLE reaction: `inboxfollow run` with a poll interval of an hour, a reply
-  APPENDed to INBOX, and the time until the store holds it (`--repeat` times).
+- IDLE reaction: one `inboxfollow run` with a poll interval of an hour; once it is
+  idle (no CPU for 3 s), a reply APPENDed to INBOX, and the time until the store holds
+  it (`--repeat` times, at most 3).
 
 Figures are medians with the range beside them; ratios compare within the run. The
 package is byte-compiled first, as pip leaves an installed one.
@@ -127,35 +128,60 @@ def reply_message(acc: dict) -> bytes:
     return msg.as_bytes()
 
 
-def idle_reaction(acc: dict, config: Path, env: dict[str, str], home: Path) -> float:
-    """`inboxfollow run` (poll every hour): seconds from an APPEND to INBOX until the store
-    holds the message."""
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pid: int, quiet: float = 3.0, limit: float = 300.0) -> float:
+    """Until process `pid` used no CPU for `quiet` seconds (its cycle and the refresh of
+    the kept state after it are done); returns how long that took."""
+    start = last_change = time.perf_counter()
+    used = _cpu_seconds(pid)
+    while time.perf_counter() - last_change < quiet and time.perf_counter() - start < limit:
+        time.sleep(0.25)
+        now_used = _cpu_seconds(pid)
+        if now_used > used + 0.02:
+            used, last_change = now_used, time.perf_counter()
+    return time.perf_counter() - start
+
+
+def idle_reactions(acc: dict, config: Path, now: str, env: dict[str, str], home: Path,
+                   rounds: int) -> list[float]:
+    """One `inboxfollow run` (poll every hour, the clock at `now` as for every other
+    figure): for each round, once it is idle, seconds from an APPEND to INBOX until the
+    store holds the message (the mail is saved before the answers job looks at it)."""
     from inboxfollow.store import open_store
 
     daemon = subprocess.Popen([sys.executable, "-m", "inboxfollow", "--config", str(config),
-                               "run", "-q"], env=env, cwd=home, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+                               "--now", now, "run", "-q"], env=env, cwd=home,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     store = home / "state" / "inboxfollow.json"
+    found = []
     try:
-        time.sleep(5)  # its first cycle (nothing new) and the IDLE watch
-        raw = reply_message(acc)
-        wanted = raw.split(b"Message-ID: ", 1)[1].split(b"\n", 1)[0].strip().decode()
-        client = run._client(acc)
-        start = time.perf_counter()
-        client.append("INBOX", raw)
-        client.logout()
-        while time.perf_counter() - start < 120:
-            time.sleep(0.1)
-            try:
-                with open_store(store, readonly=True) as copy:
-                    if copy.has_message(wanted):
-                        return time.perf_counter() - start
-            except Exception:  # noqa: BLE001 - a store being replaced: read it again
-                continue
-        return float("nan")
+        for _ in range(rounds):
+            time.sleep(2)  # started: its first cycle and the IDLE watch are under way
+            wait_idle(daemon.pid)
+            raw = reply_message(acc)
+            wanted = raw.split(b"Message-ID: ", 1)[1].split(b"\n", 1)[0].strip().decode()
+            client = run._client(acc)
+            start = time.perf_counter()
+            client.append("INBOX", raw)
+            client.logout()
+            found.append(float("nan"))
+            while time.perf_counter() - start < 120:
+                time.sleep(0.1)
+                try:
+                    with open_store(store, readonly=True) as copy:
+                        if copy.has_message(wanted):
+                            found[-1] = time.perf_counter() - start
+                            break
+                except Exception:  # noqa: BLE001 - a store being replaced: read it again
+                    continue
+        return found
     finally:
         daemon.terminate()
-        daemon.wait(180)  # it finishes the job it is in (first cycles draft at 100k)
+        daemon.wait(180)  # it finishes the job it is in
 
 
 def mbsync_resync(acc: dict, home: Path, repeat: int) -> list[float]:
@@ -219,7 +245,7 @@ def measure(server: object, size: int, seed: int, repeat: int, rounds: int,
     mbsync = mbsync_resync(acc, home, repeat) if "mbsync" in phases else []
     reactions = []
     if "idle" in phases:
-        reactions = [idle_reaction(acc, config, env, home) for _ in range(min(repeat, 3))]
+        reactions = idle_reactions(acc, config, now, env, home, min(repeat, 3))
         run.log(f"{size}: IDLE reaction {reactions}")
     return {"size": size, "info": info, "floor": floors, "first_sync": firsts, "polls": polls,
             "derived": derived, "mbsync": mbsync, "idle": reactions,

@@ -167,8 +167,8 @@ class Daemon:
             while pending and not self.stopping():
                 with self.open_store() as store:  # the lock, for the jobs up to a prepare
                     lines += self._run_jobs(store, now, woken, pending)
-                if pending:  # the next job prepares without the lock, then takes it
-                    self._prepare(pending[0], now)
+                if pending and not self.stopping():  # the next job prepares without the
+                    self._prepare(pending[0], now)  # lock, then takes it
         except Exception as err:  # noqa: BLE001 - e.g. the store is busy or damaged: the
             with self._lock:  # daemon lives on and tries again next tick
                 self.woken |= woken
