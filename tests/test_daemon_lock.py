@@ -112,3 +112,21 @@ def test_the_lock_is_free_while_a_real_daemon_derives(tmp_path: Path) -> None:
     finally:
         loops._derive = saved
     assert free.is_set()
+
+
+def test_a_stopping_daemon_prepares_no_further_job(tmp_path: Path) -> None:
+    """A derivation from every message, only to skip the job it is for, would delay the
+    exit for nothing."""
+    path = tmp_path / "s.json"
+    prepared: list[datetime] = []
+
+    def sync(store: Store, now: datetime, stop: object) -> str:
+        daemon.stop_event.set()  # SIGTERM while the sync runs
+        return "ok"
+
+    daemon = Daemon(jobs=[Job("sync", sync, every_minutes=15),
+                          Job("drafts", lambda store, now, stop: "done", every_minutes=60,
+                              prepare=prepared.append)],
+                    open_store=StoreKeeper(path).use, clock=lambda: NOW)
+    assert daemon.run_due() == ["sync: ok"]
+    assert prepared == []
