@@ -16,7 +16,7 @@ import pytest
 
 from inboxfollow.app import daemon_jobs, loops
 from inboxfollow.app.daemon import Daemon
-from inboxfollow.app.daemon_jobs import NewMail, build_jobs, sync_job
+from inboxfollow.app.daemon_jobs import build_jobs, sync_job
 from inboxfollow.config import Config, load_config
 from inboxfollow.store import ANSWERS_UNSEEN, Store, StoreKeeper, open_store
 from tests.mailgen import OWNER, message, ok, run_cli
@@ -87,7 +87,7 @@ def test_the_answers_job_reads_no_message_under_the_lock(
 def test_mail_saved_before_a_stop_is_looked_at_after_the_next_start(tmp_path: Path) -> None:
     config, quote = demo_with_a_reply(tmp_path)
     with open_store(config.store_path) as store:  # a daemon saves it, and stops there
-        line = sync_job(config, NewMail())(store, NOW, lambda: False)
+        line = sync_job(config)(store, NOW, lambda: False)
         store.commit()
     assert line.startswith("1 new")
     assert quote["id"] in pending_drafts(config)
@@ -107,3 +107,22 @@ def test_a_daemon_cycle_with_no_new_mail_does_not_look_for_answers(tmp_path: Pat
     assert [line.split(":")[0] for line in daemon.run_due()][:2] == ["sync", "answers"]
     clock[0] += timedelta(minutes=20)  # past the poll interval: a quiet sync
     assert [line.split(":")[0] for line in daemon.run_due()] == ["sync"]
+
+
+def test_saved_mail_is_marked_unseen_in_the_commit_that_saves_it(tmp_path: Path) -> None:
+    """Whatever stops after a commit (a long pass commits every 1,000 messages), the mark
+    is in the store with the mail; `sync`, which looks at answers itself, clears it."""
+    config, quote = demo_with_a_reply(tmp_path)
+    with open_store(config.store_path) as store:
+        store.set_meta(ANSWERS_UNSEEN, False)
+        store.commit()
+        record = dict(store.all_messages()[0], key="<late@customer.example>",
+                      message_id="<late@customer.example>")
+        store.save_messages([record], {})
+        store.commit()
+    with open_store(config.store_path, readonly=True) as store:
+        assert store.get_meta(ANSWERS_UNSEEN) is True
+    ok(run_cli("sync", config=config.path, now=NOW.isoformat()))  # saves the reply
+    with open_store(config.store_path, readonly=True) as store:
+        assert store.get_meta(ANSWERS_UNSEEN) is False
+    assert quote["id"] not in pending_drafts(config)

@@ -42,9 +42,9 @@ def digest_job(config: Config, checklist: bool = False) -> JobFunc:
 
 @dataclass
 class NewMail:
-    """Whether the sync saved mail the answers job has not looked at yet. Kept in the
-    store too (ANSWERS_UNSEEN, committed with the mail), so mail saved by a daemon that
-    stopped before looking at it is looked at after the next start's first sync."""
+    """Whether mail was saved that the answers job has not looked at yet: the store's
+    ANSWERS_UNSEEN, which the store sets with the mail it saves, as last read. Mail saved
+    by a daemon that stopped before looking at it is looked at after the next start."""
 
     unseen: bool = False
 
@@ -53,13 +53,12 @@ class NewMail:
             self.unseen = self.unseen or bool(store.get_meta(ANSWERS_UNSEEN, False))
         return self.unseen
 
-    def saw(self, store: Store, unseen: bool) -> None:
-        if unseen != bool(store.get_meta(ANSWERS_UNSEEN, False)):
-            store.set_meta(ANSWERS_UNSEEN, unseen)
-        self.unseen = unseen
+    def looked_at(self, store: Store) -> None:
+        store.set_meta(ANSWERS_UNSEEN, False)  # set to what it is: no change, no write
+        self.unseen = False
 
 
-def sync_job(config: Config, news: NewMail) -> JobFunc:
+def sync_job(config: Config) -> JobFunc:
     """Fetch and save new mail; what it answers is the answers job's (`answers_job`), after
     the store lock was let go for its derivation."""
 
@@ -71,8 +70,6 @@ def sync_job(config: Config, news: NewMail) -> JobFunc:
         finally:
             for source in sources:
                 source.close()
-        if summary.new:  # with the mail: a long pass's earlier commits go without it
-            news.saw(store, True)
         line = summary.line().removeprefix("sync: ")
         return f"{line}; digest: {digest}" if digest else line
 
@@ -85,7 +82,7 @@ def answers_job(config: Config, news: NewMail) -> JobFunc:
 
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
         if not (config.plans.leads.sources or _pending(store)):
-            news.saw(store, False)
+            news.looked_at(store)
             return "nothing withdrawn"  # no draft to withdraw, no web form: no connection
         mailbox = open_mailboxes(config, retry=PATIENT)[0]
         try:
@@ -93,7 +90,7 @@ def answers_job(config: Config, news: NewMail) -> JobFunc:
             leads = draft_new_leads(config, store, mailbox, now)
         finally:
             mailbox.close()
-        news.saw(store, False)
+        news.looked_at(store)
         done = [f"{len(withdrawn)} draft(s) withdrawn"] if withdrawn else ["nothing withdrawn"]
         return "; ".join(done + ([f"{len(leads)} lead response(s) drafted"] if leads else []))
 
@@ -191,7 +188,7 @@ def build_jobs(config: Config) -> list[Job]:
     it saved is looked at for answers right after, its derivation made without the lock."""
     news = NewMail()
     jobs = [
-        Job("sync", sync_job(config, news), every_minutes=config.sync_minutes,
+        Job("sync", sync_job(config), every_minutes=config.sync_minutes,
             watch=watch_inboxes(config)),
         Job("answers", answers_job(config, news), due_when=news.due,
             prepare=check_answers_first(config)),

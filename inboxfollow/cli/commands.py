@@ -15,7 +15,7 @@ from inboxfollow.cli.context import Context
 from inboxfollow.config import Config
 from inboxfollow.errors import InboxfollowError
 from inboxfollow.sources.from_config import open_mailboxes
-from inboxfollow.store import open_store
+from inboxfollow.store import ANSWERS_UNSEEN, open_store
 from inboxfollow.textui import ProgressBar, table
 
 STATUSES = ("awaiting_reply", "replied", "bounced", "exhausted", "stopped", "won", "lost")
@@ -43,6 +43,7 @@ def cmd_sync(ctx: Context) -> int:
 
                 withdrawn = withdraw_answered(config, store, sources[0], ctx.now)
                 withdrawn += draft_new_leads(config, store, sources[0], ctx.now)  # at once
+                store.set_meta(ANSWERS_UNSEEN, False)  # looked at, in the same commit
                 digest = deliver_requested_digest(config, store, ctx.now)  # a +pending
                 store.commit()
     finally:

@@ -37,8 +37,9 @@ SCHEMA_VERSION = 6  # 2: records say what their kind rests on ("evidence"); 3: m
 # in a file of their own (files.py); 4: messages without a Message-ID keyed by a digest
 # that includes To and the start of the text (mail/record.message_key); 5: the messages
 # file is an append-only log (log.py); 6: meta ANSWERS_UNSEEN
-# Meta: the daemon saved mail it has not yet looked at for answers (its answers job runs
-# after the sync job, outside the lock: a daemon stopped in between looks at it next time).
+# Meta: mail was saved that nobody has looked at for answers yet (set with the mail by
+# save_messages; cleared by the daemon's answers job, which runs after the sync job
+# outside the lock, and by `sync`): a daemon stopped in between looks at it next time.
 ANSWERS_UNSEEN = "answers_unseen"
 HUMAN = "human"  # the kind of a stored record that is a person's mail
 
@@ -159,12 +160,17 @@ class Store:
         A human record replaces a stored automatic copy of the same message (keeping
         the stored copy's locations): the owner's own copy wins, whatever came first.
         """
+        saved = False
         for record in records:
             key = record["key"]
             if not self._log.has(key):
                 self._log.put(record)
+                saved = True
             elif self._log.automatic(key) and record.get("kind") == HUMAN:
                 self._replace(record)
+                saved = True
+        if saved:  # committed with them: whatever stops before the answers are looked at
+            self.set_meta(ANSWERS_UNSEEN, True)
         for key, locations in seen_again.items():
             stored = self._log.get(key)
             if stored is None:
