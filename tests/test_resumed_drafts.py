@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import mailbox as stdlib_mailbox
 from datetime import UTC, date, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from inboxfollow.outbox.drafts import DraftFacts, Templates, render_draft
 from inboxfollow.rules.loops import Status
 from inboxfollow.sources.maildir import MaildirMailbox
 from inboxfollow.store import open_store
+from tests.test_drafting import message
 
 OWNER = "dana@shop.example"
 ANN = "ann@acme.example"
@@ -58,18 +57,6 @@ CASES = {
 }
 
 
-def message(sender: str, to: str, subject: str, when: datetime, message_id: str, body: str,
-            reply_to: str = "") -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = sender, to, subject
-    msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = message_id
-    if reply_to:
-        msg["In-Reply-To"] = msg["References"] = reply_to
-    msg.set_content(body)
-    return msg.as_bytes()
-
-
 @pytest.mark.parametrize("lang", sorted(CASES))
 def test_the_resumed_draft_recalls_their_words(tmp_path: Path, lang: str) -> None:
     subject, quote_text, answer_text, quoted, resume, polite = CASES[lang]
@@ -78,9 +65,9 @@ def test_the_resumed_draft_recalls_their_words(tmp_path: Path, lang: str) -> Non
     box.add_folder("Drafts")
     box.add_folder("Sent").add(message(
         f"Dana Reyes <{OWNER}>", f"Ann Lee <{ANN}>", subject, QUOTE_AT, "<q1@shop.example>",
-        quote_text))
+        body=quote_text))
     box.add(message(f"Ann Lee <{ANN}>", OWNER, f"Re: {subject}", ANSWER_AT, "<a1@acme.example>",
-                    answer_text, reply_to="<q1@shop.example>"))
+                    body=answer_text, reply_to="<q1@shop.example>"))
     (tmp_path / "c.toml").write_text(
         f'[owner]\nname = "Dana Reyes"\naddresses = ["{OWNER}"]\ntimezone = "Europe/Berlin"\n'
         'signature = "Dana Reyes"\n[maildir]\npath = "mail"\n[store]\npath = "s.json"\n')

@@ -13,7 +13,7 @@ from inboxfollow.app import give_back_memory
 from inboxfollow.app.capture_commands import deliver_requested_digest
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
-from inboxfollow.app.drafter import run_drafts, withdraw_answered
+from inboxfollow.app.drafter import has_pending_drafts, run_drafts, withdraw_answered
 from inboxfollow.app.loop_drafts import draft_new_leads
 from inboxfollow.app.loops import derive_ahead
 from inboxfollow.app.sync import sync
@@ -81,7 +81,7 @@ def answers_job(config: Config, news: NewMail) -> JobFunc:
     stopped) leaves Drafts, and a new lead's first response goes in, in the same cycle."""
 
     def run(store: Store, now: datetime, stop: Callable[[], bool]) -> str:
-        if not (config.plans.leads.sources or _pending(store)):
+        if not _answers_to_look_for(config, store):
             news.looked_at(store)
             return "nothing withdrawn"  # no draft to withdraw, no web form: no connection
         mailbox = open_mailboxes(config, retry=PATIENT)[0]
@@ -97,8 +97,9 @@ def answers_job(config: Config, news: NewMail) -> JobFunc:
     return run
 
 
-def _pending(store: Store) -> bool:
-    return any(d["state"] == "pending" for d in store.drafts.all())
+def _answers_to_look_for(config: Config, store: Store) -> bool:
+    """A pending draft new mail may answer, or a web form whose leads it may bring."""
+    return bool(config.plans.leads.sources) or has_pending_drafts(store)
 
 
 def check_answers_first(config: Config) -> Callable[[datetime], None]:
@@ -111,7 +112,7 @@ def check_answers_first(config: Config) -> Callable[[datetime], None]:
         from inboxfollow.app.plans import derive_with_plans
 
         with open_store(config.store_path, readonly=True) as copy:
-            if not (config.plans.leads.sources or _pending(copy)):
+            if not _answers_to_look_for(config, copy):
                 return
             derive_with_plans(copy, config, now)  # kept: the loops, the plans' mail, touches
             derive_ahead(copy, config, now)  # the loops as they are, for the job to take
