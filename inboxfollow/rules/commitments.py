@@ -19,9 +19,9 @@ from datetime import date
 
 from inboxfollow.rules.cadence import Calendar
 from inboxfollow.rules.date_phrases import DatePhrase, due_day, find_date_phrase, resume_day
-from inboxfollow.rules.lazy_re import LazyPattern
+from inboxfollow.rules.lazy_re import LowercaseWords
 
-_PROMISE = LazyPattern("|".join([
+_PROMISE = LowercaseWords([
     # en
     r"\b(?:i|we)(?:'ll|’ll|\s+will|\s+shall|\s+am\s+going\s+to|'m\s+going\s+to|\s+plan\s+to|"
     r"\s+promise\s+to|\s+intend\s+to|'d\s+like\s+to)\b",
@@ -51,9 +51,9 @@ _PROMISE = LazyPattern("|".join([
     r"\b(?:me\s+pongo|me\s+pondré|me\s+pondre|vuelvo|volveré|volvere)\s+(?:en\s+contacto|a)\b",
     r"\b(?:tendrá|tendra|tendrás|recibirá|recibira|recibirás)\b",
     r"\b(?:enviaré|enviare|mandaré|prepararé|llamaré|escribiré)\b",
-]), re.IGNORECASE)
+])
 
-_DEFER = LazyPattern("|".join([
+_DEFER = LowercaseWords([
     # en
     r"\b(?:ask|check\s+with|contact|try|ping|call|email|remind)\s+(?:me|us)\s+(?:again|back)?",
     r"\b(?:get|come|circle|reach)\s+back\s+to\s+(?:me|us)\b",
@@ -85,9 +85,9 @@ _DEFER = LazyPattern("|".join([
     r"\b(?:lo\s+)?(?:hablamos|retomamos|vemos|volvemos\s+a\s+hablar)\b",
     r"\b(?:no\s+antes\s+de|ahora\s+(?:mismo\s+)?no|por\s+ahora\s+no|de\s+momento\s+no)\b",
     r"\b(?:por\s+ahora|de\s+momento|por\s+el\s+momento)\b",
-]), re.IGNORECASE)
+])
 
-_REQUEST = LazyPattern("|".join([
+_REQUEST = LowercaseWords([
     r"\?|¿",
     r"\b(?:could|can|would|will)\s+you\b", r"\bplease\s+(?:send|let|confirm|advise|call|"
     r"share|check|provide|tell)\b", r"\blet\s+me\s+know\b",
@@ -101,7 +101,7 @@ _REQUEST = LazyPattern("|".join([
     r"\b(?:je|nous)\s+(?:souhaiterais|souhaiterions|voudrais|aurais\s+besoin)\b",
     r"\b(?:podría|podria|puede|podrías|puedes)\s+\w+", r"\bpor\s+favor\b",
     r"\b(?:necesito|necesitamos|me\s+gustaría|nos\s+gustaría|quedo\s+a\s+la\s+espera)\b",
-]), re.IGNORECASE)
+])
 
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
@@ -120,7 +120,7 @@ def sentences(text: str) -> list[str]:
 def find_promise(text: str, start: date, calendar: Calendar) -> Commitment | None:
     """The owner's first dated promise in `text` (their own words, quotes cut)."""
     for sentence in sentences(text):
-        if _PROMISE.search(sentence):
+        if _PROMISE.found_in(sentence):
             phrase = find_date_phrase(sentence, start, calendar)
             if phrase is not None and phrase.last >= start:
                 return Commitment(sentence, phrase, due_day(phrase, calendar))
@@ -130,7 +130,7 @@ def find_promise(text: str, start: date, calendar: Calendar) -> Commitment | Non
 def find_deferral(text: str, start: date, calendar: Calendar) -> Commitment | None:
     """A contact's first "not now, but then" in `text`: the day the follow-up resumes."""
     for sentence in sentences(text):
-        if _DEFER.search(sentence):
+        if _DEFER.found_in(sentence):
             phrase = find_date_phrase(sentence, start, calendar)
             if phrase is not None and phrase.last > start:
                 return Commitment(sentence, phrase, resume_day(phrase, start, calendar))
@@ -140,6 +140,6 @@ def find_deferral(text: str, start: date, calendar: Calendar) -> Commitment | No
 def asks_something(text: str) -> str:
     """The first sentence that asks a question or makes a request, else ""."""
     for sentence in sentences(text):
-        if _REQUEST.search(sentence):
+        if _REQUEST.found_in(sentence):
             return sentence
     return ""

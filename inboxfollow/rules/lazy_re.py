@@ -39,3 +39,31 @@ class LazyPattern:
 
     def sub(self, repl: str | Callable[[re.Match[str]], str], text: str) -> str:
         return self.compiled.sub(repl, text)
+
+
+class LowercaseWords:
+    """A case-insensitive test for an alternation of lowercase words and phrases, several
+    times faster than `re.IGNORECASE`.
+
+    The text is lowered once and searched by a case-sensitive pattern, whose branches
+    that start with a word boundary share it (`\\b(?:a|b)`, not `\\ba|\\bb`): the engine
+    then tries them only where a word starts. Measured on 52,000 sentences of inbound mail,
+    the request words took 0.14 s against 0.98 s with `re.IGNORECASE`, the put-offs
+    0.24 s against 0.71 s. Every branch must be written in lower case (escapes aside).
+    """
+
+    __slots__ = ("branches", "_pattern")
+
+    def __init__(self, branches: list[str]) -> None:
+        self.branches = tuple(branches)
+        for branch in branches:
+            letters = re.sub(r"\\.", "", branch)  # escapes such as \W keep their case
+            if letters != letters.lower():
+                raise ValueError(f"not in lower case: {branch!r}")
+        bounded = [b.removeprefix(r"\b") for b in branches if b.startswith(r"\b")]
+        others = [b for b in branches if not b.startswith(r"\b")]
+        source = "|".join([*others, *([r"\b(?:" + "|".join(bounded) + ")"] if bounded else [])])
+        self._pattern = LazyPattern(source)
+
+    def found_in(self, text: str) -> bool:
+        return self._pattern.search(text.lower()) is not None
