@@ -9,8 +9,11 @@ opt-out footer makes it list mail. A reply is never judged by its footer.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inboxfollow.mail.parse import parse_message
 from inboxfollow.model import FetchedMessage, Kind, Location, Owner, ParsedMessage
@@ -132,3 +135,11 @@ def test_every_bulk_mta_is_a_relay(mta: str) -> None:
 def test_every_provider_header_is_a_relay(name: str) -> None:
     msg = message(f"{name}: 1a2b3c\n" + NEW, "Unsubscribe: https://x/u")
     assert classify(msg, OWNER).kind is Kind.LIST
+
+
+@given(text=st.text(st.characters(max_codepoint=127)))
+def test_fold_of_ascii_text_is_what_the_full_fold_gives(text: str) -> None:
+    """`fold` skips decomposing ASCII text: the answer must not change."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
+    full = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    assert fold(text) == full

@@ -15,6 +15,7 @@ import pytest
 from inboxfollow.mail.parse import parse_message
 from inboxfollow.model import FetchedMessage, Kind, Location, Owner
 from inboxfollow.rules.automatic import classify, needs_text
+from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES
 from tests.corpus import Entry, corpus_dir, header_block, read_index
 
 OWNER = Owner(name="Owner", addresses=frozenset({"owner@example.com"}))
@@ -134,3 +135,19 @@ def test_human_replies_need_no_text(outcomes: list[Outcome]) -> None:
     humans = [o.entry.file for o in outcomes if o.entry.expected == "human-reply"]
     asked = [o.entry.file for o in outcomes if o.entry.file in humans and o.fetched_text]
     assert len(asked) <= len(humans) // 10, f"text fetched for human replies: {asked}"
+
+
+def test_split_as_the_stdlib_splits(corpus: tuple[Path, list[Entry]]) -> None:
+    """The fast MIME split (mail.mime_split) gives the stdlib parser's tree for every
+    corpus message it builds, whole and cut to the sync's text prefix; it declines the rest."""
+    from tests.test_mime_split import assert_same_as_stdlib
+
+    root, _ = corpus
+    files = sorted(path for path in root.rglob("*") if path.is_file() and path.suffix == ".eml")
+    built = 0
+    for path in files:
+        raw = path.read_bytes()
+        head = header_block(raw)
+        for sample in (raw, head + raw[len(head):][:TEXT_PREFIX_BYTES]):
+            built += assert_same_as_stdlib(sample) is not None
+    assert built >= len(files)  # at least half of them are built, not declined

@@ -34,6 +34,7 @@ from inboxfollow.mail.headers import (
     message_ids,
     raw_header,
 )
+from inboxfollow.mail.mime_split import header_block, split_message
 from inboxfollow.model import FetchedMessage, ParsedMessage
 
 LOG = logging.getLogger(__name__)
@@ -141,10 +142,11 @@ def _message(raw: bytes, has_text: bool) -> Message:
     A full parse compiles a regular expression for every new MIME boundary
     (re's cache holds 512), which cost more than all the rest of a first sync.
     A header block has no body to split: parse the headers only and add the
-    defects the full parse reports for a multipart message without a body.
+    defects the full parse reports for a multipart message without a body. A message
+    with its text is split by `mime_split` where it is well formed.
     """
     if has_text:
-        return email.message_from_bytes(raw)
+        return split_message(raw) or email.message_from_bytes(raw)
     message = _plain_header_block(raw) or _HEADER_PARSER.parsebytes(raw)
     maintype = message.get_content_maintype()
     if message.get_payload() or maintype == "message":
@@ -162,10 +164,6 @@ def _message(raw: bytes, has_text: bool) -> Message:
     return message
 
 
-_LINES_RE = re.compile(r"\r\n|\r|\n")
-_HEADER_LINE_RE = re.compile(r"[\041-\071\073-\176]+:")  # a field name and its colon
-
-
 def _plain_header_block(raw: bytes) -> Message | None:
     """The Message BytesHeaderParser makes of a well-formed header block, a third of the cost.
 
@@ -174,35 +172,15 @@ def _plain_header_block(raw: bytes) -> Message | None:
     an mbox line, body text) returns None, and the stdlib parser reads it.
     """
     text = raw.decode("ascii", "surrogateescape")
-    fields: list[tuple[str, str]] = []
-    position = 0
-    for match in _LINES_RE.finditer(text):
-        line, ending = text[position:match.start()], match.group(0)
-        position = match.end()
-        if not line:
-            break
-        if line[0] in " \t":
-            if not fields:
-                return None
-            name, value = fields[-1]
-            fields[-1] = (name, value + line + ending)
-            continue
-        head = _HEADER_LINE_RE.match(line)
-        if head is None:
-            return None
-        fields.append((line[: head.end() - 1], line[head.end():].lstrip(" \t") + ending))
-    else:
-        return None  # no blank line: not a complete header block
-    rest = text[position:]
+    read = header_block(text, 0, len(text))
+    if read is None:
+        return None
+    message, body = read
+    rest = text[body:]
     if rest.strip():
         return None
-    message = Message()
     if rest:
         message.set_payload(rest)  # stray blank lines, as the stdlib parser keeps them
-    # what compat32's header_source_parse stores: the value, its folds kept, ends stripped;
-    # compat32's header_store_parse (under `message[name] = value`) keeps it as it is
-    for name, value in fields:
-        message[name] = value.rstrip("\r\n")
     return message
 
 

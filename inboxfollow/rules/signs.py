@@ -15,6 +15,8 @@ from inboxfollow.rules import automatic_words as words
 
 def fold(text: str) -> str:
     """Lower case without accents, typographic apostrophes made plain."""
+    if text.isascii():  # nothing to decompose: the same result, without a pass per character
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
