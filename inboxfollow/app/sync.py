@@ -48,6 +48,7 @@ Progress = Callable[[int, int], None]
 COMMIT_EVERY = 1000  # messages between commits (an append to the log) on a long pass ...
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
 PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
+QUEUED = 2  # batches the worker may hold (one judged, one waiting) before this one judges
 WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
 
 
@@ -200,7 +201,7 @@ class _FolderSync:
         self.last_uid = after
         self.expected = status.messages if after == 0 else max(status.uidnext - 1 - after, 0)
         self.done = self.since_commit = 0
-        self.in_worker: Future[list[Outcome]] | None = None
+        self.in_worker: list[Future[list[Outcome]]] = []
         self.long_pass = self.expected >= PARALLEL_FROM
         if self.long_pass:
             gc.collect()  # so that no garbage from before is frozen with the records (_save)
@@ -218,7 +219,7 @@ class _FolderSync:
         passes a batch that is not saved.
         """
         pending: deque[_Batch] = deque()
-        depth = WORKERS if pool is not None else 0
+        depth = QUEUED if pool is not None else 0
         for fetched in self.source.fetch_headers(self.folder, after, batch_size):
             fresh, seen_again = self._prepare(fetched)
             pending.append(_Batch(fetched, fresh, seen_again, self._submit(pool, fresh)))
@@ -237,13 +238,15 @@ class _FolderSync:
 
         from inboxfollow.app import judging
 
-        # A batch goes to the worker when it is free; while it is still busy with the
-        # last one, this process judges the batch itself instead of waiting for it.
-        # Both stay busy whichever of fetching and judging costs more.
-        if pool is not None and (self.in_worker is None or self.in_worker.done()):
+        # A batch goes to the worker while it holds fewer than QUEUED; beyond that, this
+        # process judges the batch itself instead of waiting. Both stay busy whichever
+        # of fetching and judging costs more; a batch waiting in the worker's queue lets
+        # it start the next as soon as it is done, while this process fetches.
+        self.in_worker = [f for f in self.in_worker if not f.done()]
+        if pool is not None and len(self.in_worker) < QUEUED:
             try:
-                self.in_worker = pool.submit(judging.judge, fresh, self.owner, self.sent)
-                return self.in_worker
+                self.in_worker.append(pool.submit(judging.judge, fresh, self.owner, self.sent))
+                return self.in_worker[-1]
             except (BrokenProcessPool, RuntimeError) as err:
                 LOG.warning("worker process unavailable (%s): judging here", err)
         return _Done(judging.judge(fresh, self.owner, self.sent))
