@@ -100,13 +100,9 @@ def _multipart(message: Message, text: str, body: int, end: int, separator: str)
         message.preamble = _without_eol(text[body:first])
     closed_at: int | None = None
     part_start = after_first
-    for index in range(1, len(lines) + 1):
-        if index < len(lines):
-            line_start, line_end, is_close = lines[index]
-            if line_start == part_start:
-                return None  # two delimiter lines in a row: the stdlib skips them
-        else:
-            line_start, line_end, is_close = end, end, False
+    for line_start, line_end, is_close in [*lines[1:], (end, end, False)]:  # then the end
+        if line_start == part_start:
+            return None  # two delimiter lines in a row (the stdlib skips them), or no part
         part = _entity(text, part_start, line_start, inside=True)
         if part is None:
             return None
