@@ -23,8 +23,16 @@ from email.errors import CloseBoundaryNotFoundDefect
 from email.message import Message
 
 _EOL = re.compile(r"\r\n|\r|\n")
-# A field line as the stdlib's headerRE and _parse_headers read it: name, colon.
-_FIELD = re.compile(r"[\041-\071\073-\176]+:")
+# A field as the stdlib's headerRE and _parse_headers read it: a name and a colon,
+# the rest of the line (less the blanks after the colon), continuation lines (which
+# start with a blank), each with its line end. A line end is atomic: "\r\n" never
+# parts into "\r" and a blank line "\n".
+_FIELD = r"[\041-\071\073-\176]+:[^\r\n]*+(?>\r\n|\r|\n)(?:[ \t][^\r\n]*+(?>\r\n|\r|\n))*"
+_BLOCK = re.compile(rf"(?:{_FIELD})*(?>\r\n|\r|\n)")  # the fields, then the blank line
+_FIELD_VALUE = re.compile(
+    r"([\041-\071\073-\176]+):[ \t]*+"
+    r"([^\r\n]*+(?>\r\n|\r|\n)(?:[ \t][^\r\n]*+(?>\r\n|\r|\n))*)"
+)
 _ENCODINGS = ("7bit", "8bit", "binary")  # a multipart with another is a defect: stdlib
 
 
@@ -64,31 +72,18 @@ def _entity(text: str, start: int, end: int, inside: bool) -> Message | None:
 def header_block(text: str, start: int, end: int) -> tuple[Message, int] | None:
     """The fields up to the blank line, each stored as compat32's parser stores it, and
     where the body starts; None unless every line before the blank one is a field or a
-    continuation (no envelope line, no stray text, no missing blank line)."""
-    fields: list[list[str]] = []
-    position = start
-    while True:
-        match = _EOL.search(text, position, end)
-        if match is None:
-            return None  # the block is cut short: the stdlib decides
-        line = text[position:match.start()]
-        ending = match.group(0)
-        position = match.end()
-        if not line:
-            break
-        if line[0] in " \t":
-            if not fields:
-                return None
-            fields[-1].append(line + ending)
-            continue
-        head = _FIELD.match(line)
-        if head is None or line.startswith("From "):
-            return None
-        fields.append([line[: head.end() - 1], line[head.end():].lstrip(" \t") + ending])
+    continuation (no envelope line, no stray text, no missing blank line).
+
+    `_BLOCK` finds the whole block in one match and `_FIELD_VALUE` reads its fields:
+    no work per line in Python.
+    """
+    block = _BLOCK.match(text, start, end)
+    if block is None:
+        return None  # stray text, or the block is cut short: the stdlib decides
     message = Message()
-    for name, *value in fields:
-        message.set_raw(name, "".join(value).rstrip("\r\n"))
-    return message, position
+    for name, value in _FIELD_VALUE.findall(text, start, block.end()):
+        message.set_raw(name, value.rstrip("\r\n"))
+    return message, block.end()
 
 
 def _multipart(message: Message, text: str, body: int, end: int, separator: str) -> Message | None:
