@@ -167,6 +167,28 @@ def test_judging_in_a_worker_process_stores_exactly_what_judging_here_does(
         assert a.all_messages() == b.all_messages()
 
 
+def test_a_pass_starts_one_worker_for_all_its_long_folders(
+    maildir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import concurrent.futures
+
+    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1)  # INBOX and Sent are both "long"
+    started: list[object] = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[call-overload]
+            started.append(self)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    with open_store(tmp_path / "s.json") as store:
+        summary = sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
+        folders = {c["folder"] for c in store._checkpoints.all()}
+    assert summary.new == len(SAMPLES) and {"INBOX", "Sent"} <= folders
+    assert len(started) == 1  # kept from INBOX to Sent: starting one costs about 0.3 s
+    assert started[0]._shutdown_thread  # type: ignore[attr-defined]  # and shut down after
+
+
 class RecordingMailbox(MaildirMailbox):
     """Notes the order of the folder listing and the status checks."""
 

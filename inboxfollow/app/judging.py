@@ -2,8 +2,8 @@
 
 Apart from `sync`, which imports it only when a pass finds something new: a poll that
 finds nothing never loads the parser, the classification rules or the IMAP
-BODYSTRUCTURE reader. A first sync's worker process imports it once, in the fork
-server (sync._worker).
+BODYSTRUCTURE reader. A first sync's worker process imports it once for the whole
+pass (sync._Worker).
 """
 
 from __future__ import annotations

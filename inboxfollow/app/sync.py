@@ -24,7 +24,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -100,12 +99,14 @@ def sync(
     summary = SyncSummary()
     done = 0  # mailboxes synced in full
     try:
-        for source in sources:
-            for folder in sync_folders(source):
-                if stop is not None and stop():
-                    break
-                _FolderSync(source, folder, store, owner, summary, progress, stop).run(batch_size)
-            done += 1
+        with _Worker() as worker:
+            for source in sources:
+                for folder in sync_folders(source):
+                    if stop is not None and stop():
+                        break
+                    _FolderSync(source, folder, store, owner, summary, progress, stop,
+                                worker).run(batch_size)
+                done += 1
     except Exception:  # the capture mailbox failed after the owner's: keep the owner's part
         if done:
             store.commit()
@@ -122,33 +123,49 @@ def sync(
     return summary
 
 
-@contextmanager
-def _worker(long_pass: bool) -> Iterator[ProcessPoolExecutor | None]:
-    """A worker process for long passes; none for short ones (starting it costs more)."""
-    if not long_pass:
-        yield None
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+class _Worker:
+    """The judging process of a pass, for long folders only (starting it costs more than
+    it saves on a short one): started by the first long folder and kept for the folders
+    after it, since starting it costs about 0.3 s and the judging code loaded there
+    compiles its word rules once; shut down when the pass ends, however it ends."""
 
-    try:
-        # spawned, not forked from this process (which holds a connection and the store)
-        # nor from a fork server (one more process, 14-28 MB, for the whole pass): the
-        # worker imports the judging code itself, while this process fetches and judges
-        context = multiprocessing.get_context("spawn")
-        lifeline, held_here = context.Pipe(duplex=False)
-        pool = ProcessPoolExecutor(WORKERS, mp_context=context,
-                                   initializer=_exit_with_parent, initargs=(lifeline,))
-    except (OSError, ValueError) as err:
-        LOG.info("judging in this process: no worker process (%s)", err)
-        yield None
-        return
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        held_here.close()
-        lifeline.close()
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+        self.unavailable = False
+        self.lifeline: tuple[Connection, Connection] | None = None
+
+    def __enter__(self) -> _Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+        for end in self.lifeline or ():
+            end.close()
+        self.lifeline = None
+
+    def get(self) -> ProcessPoolExecutor | None:
+        """The worker's pool, started now if need be; None where no process can start."""
+        if self.pool is not None or self.unavailable:
+            return self.pool
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            # spawned, not forked from this process (which holds a connection and the
+            # store) nor from a fork server (one more process, 14-28 MB, for the whole
+            # pass): the worker imports the judging code itself, while this process
+            # fetches and judges
+            context = multiprocessing.get_context("spawn")
+            lifeline, held_here = context.Pipe(duplex=False)
+            self.lifeline = (lifeline, held_here)
+            self.pool = ProcessPoolExecutor(WORKERS, mp_context=context,
+                                            initializer=_exit_with_parent, initargs=(lifeline,))
+        except (OSError, ValueError) as err:
+            LOG.info("judging in this process: no worker process (%s)", err)
+            self.unavailable = True
+        return self.pool
 
 
 def _exit_with_parent(lifeline: Connection) -> None:
@@ -181,6 +198,7 @@ class _FolderSync:
     summary: SyncSummary
     progress: Progress | None
     stop: Callable[[], bool] | None
+    worker: _Worker
 
     def run(self, batch_size: int) -> None:
         self.summary.folders += 1
@@ -206,9 +224,9 @@ class _FolderSync:
         if self.long_pass:
             gc.collect()  # so that no garbage from before is frozen with the records (_save)
         self.committed_at = time.monotonic()
-        with _worker(self.long_pass) as pool:
-            if not self._pipeline(pool, after, batch_size):
-                return  # stopped: the checkpoint covers what was saved
+        pool = self.worker.get() if self.long_pass else None
+        if not self._pipeline(pool, after, batch_size):
+            return  # stopped: the checkpoint covers what was saved
         final = max(self.last_uid, status.uidnext - 1)
         self._checkpoint(final)
 
