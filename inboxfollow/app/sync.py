@@ -48,6 +48,7 @@ COMMIT_EVERY = 1000  # messages between commits (an append to the log) on a long
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
 PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
 QUEUED = 2  # batches the worker may hold (one judged, one waiting) before this one judges
+AHEAD = 3  # batches judged here beyond QUEUED while the worker's oldest is not done
 WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
 
 
@@ -241,7 +242,11 @@ class _FolderSync:
         for fetched in self.source.fetch_headers(self.folder, after, batch_size):
             fresh, seen_again = self._prepare(fetched)
             pending.append(_Batch(fetched, fresh, seen_again, self._submit(pool, fresh)))
-            while len(pending) > depth:
+            # Rather than wait for the worker's oldest batch, fetch and judge the next
+            # one here, up to AHEAD batches unsaved: at 20k this process sat 0.9 s waiting.
+            while len(pending) > depth and (
+                pending[0].outcomes.done() or len(pending) > depth + AHEAD
+            ):
                 if not self._finish(pending.popleft()):
                     return False
         while pending:
