@@ -1,5 +1,7 @@
 """A poll that finds nothing new loads only what a poll needs (issue 11, point 3): not the
-parser, the classification rules, the worker pool, the OAuth code nor the templates."""
+parser, the classification rules, the worker pool, the OAuth code nor the templates. A
+pass that finds new mail loads the drafting code only when it has a draft to withdraw
+or a web form's leads to draft (issue 11, point 4: start-up dominates a small first sync)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ NOT_FOR_A_POLL = (
     "inboxfollow.outbox.drafts", "inboxfollow.app.loops", "mailparser", "jinja2",
     "multiprocessing", "concurrent.futures.process", "urllib.request",
 )
+DRAFTING = ("inboxfollow.app.drafter", "inboxfollow.app.loop_drafts", "inboxfollow.outbox.drafts",
+            "jinja2")
 
 POLL = """
 import json, sys
@@ -40,9 +44,31 @@ def test_a_poll_with_nothing_new_imports_no_judging_or_drafting_code(tmp_path: P
     first = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
                            capture_output=True, text=True, check=True)
     assert "1 new message" in first.stdout  # the first pass judges: it needs the parser
+    _, judged = json.loads(first.stdout.splitlines()[-1])
+    assert "inboxfollow.mail.parse" in judged
+    assert [m for m in DRAFTING if m in judged] == []  # no draft pending, no web form
     poll = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
                           capture_output=True, text=True, check=True)
     assert "0 new message" in poll.stdout
     code, modules = json.loads(poll.stdout.splitlines()[-1])
     assert code == 0
     assert [m for m in NOT_FOR_A_POLL if m in modules] == []
+
+
+def test_new_mail_loads_the_drafting_code_when_a_web_form_may_bring_leads(tmp_path: Path) -> None:
+    mail = tmp_path / "mail"
+    box = mailbox.Maildir(mail)
+    box.add_folder("Sent")
+    ann = ("Ann", "ann@example.com")
+    box.add(message(ann, [(OWNER_NAME, OWNER)], "Prices?", None, "<p1@example.com>"))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[owner]\nname = "{OWNER_NAME}"\naddresses = ["{OWNER}"]\ntimezone = "UTC"\n\n'
+        '[maildir]\npath = "mail"\n\n[store]\npath = "state/inboxfollow.json"\n\n'
+        '[leads.sources.website]\nsenders = ["forms@example.com"]\n',
+        encoding="utf-8")
+    first = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
+                           capture_output=True, text=True, check=True)
+    assert "1 new message" in first.stdout
+    code, modules = json.loads(first.stdout.splitlines()[-1])
+    assert code == 0 and "inboxfollow.app.loop_drafts" in modules

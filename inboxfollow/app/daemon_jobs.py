@@ -13,7 +13,7 @@ from inboxfollow.app import give_back_memory
 from inboxfollow.app.capture_commands import deliver_requested_digest
 from inboxfollow.app.daemon import Job
 from inboxfollow.app.digest import owner_mailbox, send_digest
-from inboxfollow.app.drafter import has_pending_drafts, run_drafts, withdraw_answered
+from inboxfollow.app.drafter import run_drafts, withdraw_answered
 from inboxfollow.app.loop_drafts import draft_new_leads
 from inboxfollow.app.loops import derive_ahead
 from inboxfollow.app.sync import sync
@@ -99,7 +99,7 @@ def answers_job(config: Config, news: NewMail) -> JobFunc:
 
 def _answers_to_look_for(config: Config, store: Store) -> bool:
     """A pending draft new mail may answer, or a web form whose leads it may bring."""
-    return bool(config.plans.leads.sources) or has_pending_drafts(store)
+    return bool(config.plans.leads.sources) or store.has_pending_drafts()
 
 
 def check_answers_first(config: Config) -> Callable[[datetime], None]:

@@ -376,17 +376,12 @@ def run_drafts(
     return actions
 
 
-def has_pending_drafts(store: Store) -> bool:
-    """Whether a draft of ours waits in Drafts: only then can new mail withdraw one."""
-    return any(d["state"] == "pending" for d in store.drafts.all())
-
-
 def withdraw_answered(
     config: Config, store: Store, mailbox: Mailbox, now: datetime
 ) -> list[DraftAction]:
     """Run right after a sync: a draft whose loop was answered (bounced, stopped) leaves
     Drafts in the same pass that saw the answer, not at the next daily draft run."""
-    if not has_pending_drafts(store):
+    if not store.has_pending_drafts():
         return []
     _, derivation = derive(store, config, now)
     drafter = Drafter.for_config(config, store, mailbox, now)

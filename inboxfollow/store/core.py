@@ -203,6 +203,10 @@ class Store:
         for key in keys:
             self._log.remove(key)
 
+    def has_pending_drafts(self) -> bool:
+        """Whether a draft of ours waits in Drafts: only then can new mail withdraw one."""
+        return any(d["state"] == "pending" for d in self.drafts.all())
+
     def record_set_aside(self, entries: list[dict[str, Any]]) -> None:
         """Add entries; one already there for the same message (a resync found it again
         under a new UIDVALIDITY) is updated in place: the list never grows by a resync."""
