@@ -206,3 +206,38 @@ def test_read_value_reads_what_the_general_reader_reads(value: Any) -> None:
     text = _render(value)
     items = parse_fetch([b"1 (UID 1 X " + text + b")"])[1]
     assert read_value(text) == items[b"X"] == value
+
+
+def test_fetch_data_is_what_imaplib_reads_with_other_responses_in_between(
+    imap_account: ImapAccount,
+) -> None:
+    """The sync's own reading of FETCH lines gives imaplib's elements; what another session
+    did meanwhile (a new message, a flag) still reaches imaplib's records, in order."""
+    raws = _own_samples()
+    reader, writer = imap_account.client(), imap_account.client()
+    try:
+        for raw in raws:
+            writer.append("INBOX", raw)
+        reader.select_folder("INBOX", readonly=True)
+        uids = sorted(reader.search(["ALL"]))
+        items = [*HEADER_ITEMS, b"BODY.PEEK[TEXT]<0.100>"]
+        typ, plain = reader._imap.uid("FETCH", ",".join(map(str, uids)),
+                                      "(" + " ".join(i.decode() for i in items) + ")")
+        assert typ == "OK"
+        assert fetch_data(reader, uids, items) == list(plain)
+
+        writer.select_folder("INBOX")
+        writer.add_flags([uids[0]], [b"\\Flagged"])  # this session hears of it as a FETCH
+        writer.append("INBOX", raws[0])  # ... and of this as EXISTS
+        reader._imap.untagged_responses.clear()
+        data = fetch_data(reader, uids[1:], HEADER_ITEMS)
+        assert b"EXISTS" not in b" ".join(d for d in data if isinstance(d, bytes))
+        assert reader._imap.untagged_responses["EXISTS"] == [str(len(uids) + 1).encode()]
+        flagged = [d for d in data if isinstance(d, bytes) and b"\\Flagged" in d]
+        assert len(flagged) == 1 and flagged[0].startswith(b"1 (")  # where imaplib puts it
+        quick, rest = split_header_fetch(data)
+        assert sorted(m.uid for m in quick) == uids[1:]
+        assert rest == flagged  # left for imapclient's reader, which knows unsolicited FETCH
+    finally:
+        reader.logout()
+        writer.logout()
