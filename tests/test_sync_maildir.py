@@ -187,6 +187,43 @@ def test_a_pass_starts_one_worker_for_all_its_long_folders(
     assert summary.new == len(SAMPLES) and {"INBOX", "Sent"} <= folders
     assert len(started) == 1  # kept from INBOX to Sent: starting one costs about 0.3 s
     assert started[0]._shutdown_thread  # type: ignore[attr-defined]  # and shut down after
+    # forked from a process with no other thread: the judging code is loaded already
+    assert started[0]._mp_context.get_start_method() == "fork"  # type: ignore[attr-defined]
+
+
+def test_a_process_with_other_threads_spawns_its_worker(
+    maildir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The daemon's IDLE watchers run beside its passes: a fork could copy a lock one of
+    them holds, so its worker is spawned (and stores exactly what a forked one does)."""
+    import concurrent.futures
+    import threading
+
+    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1)
+    started: list[concurrent.futures.ProcessPoolExecutor] = []
+
+    class Counted(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[call-overload]
+            started.append(self)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+    forked, spawned = tmp_path / "forked.json", tmp_path / "spawned.json"
+    with open_store(forked) as store:
+        sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
+    release = threading.Event()
+    watcher = threading.Thread(target=release.wait, name="idle-watcher")
+    watcher.start()
+    try:
+        with open_store(spawned) as store:
+            sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
+    finally:
+        release.set()
+        watcher.join()
+    methods = [pool._mp_context.get_start_method() for pool in started]  # type: ignore[attr-defined]
+    assert methods == ["fork", "spawn"]
+    with open_store(forked) as a, open_store(spawned) as b:
+        assert a.all_messages() == b.all_messages()
 
 
 class RecordingMailbox(MaildirMailbox):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import signal
 import threading
 import time
 from collections import deque
@@ -46,7 +47,7 @@ LOG = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 COMMIT_EVERY = 1000  # messages between commits (an append to the log) on a long pass ...
 COMMIT_SECONDS = 30.0  # ... or seconds, whichever comes first
-PARALLEL_FROM = 2000  # new messages in a folder from which judging runs in worker processes
+PARALLEL_FROM = 500  # new messages in a folder from which judging runs in a worker process
 QUEUED = 2  # batches the worker may hold (one judged, one waiting) before this one judges
 AHEAD = 3  # batches judged here beyond QUEUED while the worker's oldest is not done
 WORKERS = 1  # one judging process beside this one: two cores, and Dovecot needs its share
@@ -154,31 +155,39 @@ class _Worker:
         from concurrent.futures import ProcessPoolExecutor
 
         try:
-            # spawned, not forked from this process (which holds a connection and the
-            # store) nor from a fork server (one more process, 14-28 MB, for the whole
-            # pass): the worker imports the judging code itself, while this process
-            # fetches and judges
-            context = multiprocessing.get_context("spawn")
+            # Forked where this process runs no other thread (`sync`, not the daemon's
+            # IDLE watchers, whose locks a fork could copy held): the worker has the
+            # judging code loaded and its word rules compiled at once, and no resource
+            # tracker process comes with it. Spawned otherwise; a fork server would be
+            # one more process (14-28 MB) for the whole pass.
+            forked = (threading.active_count() == 1
+                      and "fork" in multiprocessing.get_all_start_methods())
+            context = multiprocessing.get_context("fork" if forked else "spawn")
             lifeline, held_here = context.Pipe(duplex=False)
             self.lifeline = (lifeline, held_here)
             self.pool = ProcessPoolExecutor(WORKERS, mp_context=context,
-                                            initializer=_exit_with_parent, initargs=(lifeline,))
+                                            initializer=_exit_with_parent,
+                                            initargs=(lifeline, held_here if forked else None))
         except (OSError, ValueError) as err:
             LOG.info("judging in this process: no worker process (%s)", err)
             self.unavailable = True
         return self.pool
 
 
-def _exit_with_parent(lifeline: Connection) -> None:
+def _exit_with_parent(lifeline: Connection, held_there: Connection | None = None) -> None:
     """In the worker: exit as soon as the process that started it is gone, however it died.
 
     The worker holds its own task queue's writing end, so that queue never ends when
     the syncing process dies, and PR_SET_PDEATHSIG is not portable. Only the syncing
-    process holds the writing end of `lifeline` (a spawned worker is handed the reading
-    end alone): the kernel closes it when that process dies (SIGKILL included), the
-    read below ends, and the worker goes. The resource tracker exits once no process
-    holds its pipe.
+    process holds the writing end of `lifeline` (a forked worker closes its copy,
+    `held_there`, at once): the kernel closes it when that process dies (SIGKILL
+    included), the read below ends, and the worker goes. A spawned worker's resource
+    tracker exits once no process holds its pipe.
     """
+    if held_there is not None:  # forked: this copy of the writing end is not ours to hold,
+        held_there.close()  # and the syncing process's signal handlers are not ours either
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def watch() -> None:
         try:
