@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import mailbox
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,61 +171,64 @@ def test_judging_in_a_worker_process_stores_exactly_what_judging_here_does(
         assert a.all_messages() == b.all_messages()
 
 
-def test_a_pass_starts_one_worker_for_all_its_long_folders(
-    maildir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import concurrent.futures
+# Run in a process of its own: the test process has other threads (servers, proxies),
+# and the choice between forking and spawning the worker depends on that.
+PASS_WITH_WORKERS = """
+import concurrent.futures, json, sys, threading
+from pathlib import Path
+from inboxfollow.app import sync as sync_module
+from inboxfollow.sources.maildir import MaildirMailbox
+from inboxfollow.store import open_store
+from tests.test_sync_maildir import DEMO_OWNER
 
-    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1)  # INBOX and Sent are both "long"
-    started: list[object] = []
+maildir, store_path, other_thread = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3] == "1"
+sync_module.PARALLEL_FROM = 1  # INBOX and Sent are both "long"
+started = []
 
-    class Counted(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[call-overload]
-            started.append(self)
+class Counted(concurrent.futures.ProcessPoolExecutor):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        started.append(self)
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
-    with open_store(tmp_path / "s.json") as store:
-        summary = sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
-        folders = {c["folder"] for c in store._checkpoints.all()}
-    assert summary.new == len(SAMPLES) and {"INBOX", "Sent"} <= folders
-    assert len(started) == 1  # kept from INBOX to Sent: starting one costs about 0.3 s
-    assert started[0]._shutdown_thread  # type: ignore[attr-defined]  # and shut down after
-    # forked from a process with no other thread: the judging code is loaded already
-    assert started[0]._mp_context.get_start_method() == "fork"  # type: ignore[attr-defined]
+concurrent.futures.ProcessPoolExecutor = Counted
+release = threading.Event()
+if other_thread:  # as the daemon's IDLE watchers run beside its passes
+    threading.Thread(target=release.wait, name="idle-watcher").start()
+try:
+    with open_store(store_path) as store:
+        summary = sync_module.sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER,
+                                   batch_size=3)
+        folders = sorted({c["folder"] for c in store._checkpoints.all()})
+finally:
+    release.set()
+print(json.dumps({"new": summary.new, "folders": folders,
+                  "methods": [pool._mp_context.get_start_method() for pool in started],
+                  "shut_down": [pool._shutdown_thread for pool in started]}))
+"""
 
 
-def test_a_process_with_other_threads_spawns_its_worker(
-    maildir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The daemon's IDLE watchers run beside its passes: a fork could copy a lock one of
-    them holds, so its worker is spawned (and stores exactly what a forked one does)."""
-    import concurrent.futures
-    import threading
+def _pass_with_workers(maildir: Path, store: Path, other_thread: bool) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", PASS_WITH_WORKERS, str(maildir), str(store),
+                           "1" if other_thread else "0"], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).resolve().parent.parent)
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
 
-    monkeypatch.setattr(sync_module, "PARALLEL_FROM", 1)
-    started: list[concurrent.futures.ProcessPoolExecutor] = []
 
-    class Counted(concurrent.futures.ProcessPoolExecutor):
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            super().__init__(*args, **kwargs)  # type: ignore[call-overload]
-            started.append(self)
+def test_a_pass_starts_one_worker_for_all_its_long_folders(maildir: Path, tmp_path: Path) -> None:
+    result = _pass_with_workers(maildir, tmp_path / "s.json", other_thread=False)
+    assert result["new"] == len(SAMPLES) and {"INBOX", "Sent"} <= set(result["folders"])
+    # kept from INBOX to Sent (starting one costs), shut down after the pass, and forked
+    # from a process with no other thread: the judging code is loaded already
+    assert result["methods"] == ["fork"] and result["shut_down"] == [True]
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Counted)
+
+def test_a_process_with_other_threads_spawns_its_worker(maildir: Path, tmp_path: Path) -> None:
+    """A fork could copy a lock another thread holds: beside the daemon's IDLE watchers the
+    worker is spawned, and stores exactly what a forked one does."""
     forked, spawned = tmp_path / "forked.json", tmp_path / "spawned.json"
-    with open_store(forked) as store:
-        sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
-    release = threading.Event()
-    watcher = threading.Thread(target=release.wait, name="idle-watcher")
-    watcher.start()
-    try:
-        with open_store(spawned) as store:
-            sync([MaildirMailbox("owner", maildir)], store, DEMO_OWNER, batch_size=3)
-    finally:
-        release.set()
-        watcher.join()
-    methods = [pool._mp_context.get_start_method() for pool in started]  # type: ignore[attr-defined]
-    assert methods == ["fork", "spawn"]
+    assert _pass_with_workers(maildir, forked, other_thread=False)["methods"] == ["fork"]
+    assert _pass_with_workers(maildir, spawned, other_thread=True)["methods"] == ["spawn"]
     with open_store(forked) as a, open_store(spawned) as b:
         assert a.all_messages() == b.all_messages()
 
