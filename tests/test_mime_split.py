@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from inboxfollow.mail.mime_split import split_message
+from inboxfollow.mail.mime_split import Entity, split_message
 from inboxfollow.mail.parse import parse_message
 from inboxfollow.model import FetchedMessage, Location
 
@@ -274,3 +274,34 @@ def _messages(draw: st.DrawFn) -> bytes:
 @given(raw=_messages())
 def test_property_same_tree_as_the_stdlib_or_declined(raw: bytes) -> None:
     assert_same_as_stdlib(raw)
+
+
+def _changes() -> list[tuple[str, Any]]:
+    return [
+        ("set_type", lambda m: m.set_type("text/html")),
+        ("replace_header", lambda m: m.replace_header("Content-Type", "image/png")),
+        ("__delitem__", lambda m: m.__delitem__("Content-Type")),
+        ("__setitem__", lambda m: (m.__delitem__("Content-Type"),
+                                   m.__setitem__("Content-Type", "application/pdf"))),
+        ("set_raw", lambda m: (m.__delitem__("Content-Type"),
+                               m.set_raw("Content-Type", "text/calendar"))),
+        ("add_header", lambda m: (m.__delitem__("Content-Type"),
+                                  m.add_header("Content-Type", "text/csv"))),
+        ("set_param", lambda m: m.set_param("charset", "utf-8", header="Content-Type")),
+        ("set_default_type", lambda m: (m.__delitem__("Content-Type"),
+                                        m.set_default_type("message/rfc822"))),
+    ]
+
+
+@pytest.mark.parametrize(("name", "change"), _changes(), ids=[n for n, _ in _changes()])
+def test_an_entity_forgets_its_content_type_when_a_field_changes(name: str, change: Any) -> None:
+    """The content type is worked out once (the rules ask for it often); a change to the
+    fields is seen as the stdlib's Message sees it."""
+    raw = b"Content-Type: text/plain; charset=us-ascii\r\nSubject: s\r\n\r\nbody\r\n"
+    ours, theirs = split_message(raw), email.message_from_bytes(raw)
+    assert isinstance(ours, Entity) and ours.get_content_type() == "text/plain"
+    change(ours)
+    change(theirs)
+    assert ours.get_content_type() == theirs.get_content_type()  # not the one worked out
+    assert ours.get_content_maintype() == theirs.get_content_maintype()
+    assert dump(ours) == dump(theirs)

@@ -34,7 +34,7 @@ from inboxfollow.mail.headers import (
     message_ids,
     raw_header,
 )
-from inboxfollow.mail.mime_split import header_block, split_message
+from inboxfollow.mail.mime_split import Entity, header_block, split_message
 from inboxfollow.model import FetchedMessage, ParsedMessage
 
 LOG = logging.getLogger(__name__)
@@ -133,7 +133,7 @@ def _parse(fetched: FetchedMessage, mailparser_helpers: bool) -> ParsedMessage:
     )
 
 
-_HEADER_PARSER = email.parser.BytesHeaderParser()  # compat32, as message_from_bytes
+_HEADER_PARSER = email.parser.BytesHeaderParser(Entity)  # compat32, as message_from_bytes
 
 
 def _message(raw: bytes, has_text: bool) -> Message:
@@ -146,11 +146,11 @@ def _message(raw: bytes, has_text: bool) -> Message:
     with its text is split by `mime_split` where it is well formed.
     """
     if has_text:
-        return split_message(raw) or email.message_from_bytes(raw)
+        return split_message(raw) or email.message_from_bytes(raw, Entity)
     message = _plain_header_block(raw) or _HEADER_PARSER.parsebytes(raw)
     maintype = message.get_content_maintype()
     if message.get_payload() or maintype == "message":
-        return email.message_from_bytes(raw)  # a body after all, or a message/* one
+        return email.message_from_bytes(raw, Entity)  # a body after all, or message/*
     if maintype == "multipart":
         if message.get_boundary() is None:
             message.defects.append(errors.NoBoundaryInMultipartDefect())
