@@ -119,10 +119,10 @@ def _params(value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, list | tuple):
         return ()
     if len(value) == 2 and isinstance(value[0], bytes) and isinstance(value[1], bytes):
-        name, text = value[0].decode("utf-8", "replace").lower(), value[1]  # the usual: one
-        if name and "*" not in name and b"=?" not in text:  # plain parameter
-            plain = text.decode("utf-8", "replace")
-            return ((name, plain if name in CASE_KEPT_PARAMS else plain.lower()),)
+        key = value[0].decode("utf-8", "replace").lower()  # the usual: one plain parameter
+        if key and "*" not in key and b"=?" not in value[1]:
+            word = value[1].decode("utf-8", "replace")
+            return ((key, word if key in CASE_KEPT_PARAMS else word.lower()),)
     items = [_text(item) for item in value]
     if not any("*" in name for name in items[::2]):  # the common case: no RFC 2231 pieces
         simple: dict[str, str] = {}
