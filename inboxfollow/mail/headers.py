@@ -15,6 +15,7 @@ from email.message import Message
 from mailparser.dates import parse_mail_date
 from mailparser.utils import decode_header_part, get_addresses
 
+from inboxfollow.mail.mime_split import Entity
 from inboxfollow.model import Address
 
 _ID_RE = re.compile(r"<([^<>]*)>")
@@ -27,6 +28,9 @@ MAX_HEADER_CHARS = 16_384
 
 def raw_header(message: Message, name: str) -> str | None:
     """The first raw value of a header, as text, or None when absent."""
+    if isinstance(message, Entity):  # as the parser makes them: its fields by name
+        raw = message.first_raw(name)
+        return None if raw is None else text_of(str(raw))
     for key, value in message.raw_items():
         if key.lower() == name:
             return text_of(str(value))
