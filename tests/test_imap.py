@@ -247,6 +247,34 @@ def test_batches_are_in_uid_order_and_bounded(imap_account: ImapAccount) -> None
     assert [m.location.uid for b in batches for m in b] == uids
 
 
+def test_a_pass_with_text_and_other_commands_between_batches_reads_the_same(
+    imap_account: ImapAccount,
+) -> None:
+    """After a batch's text, the next header FETCH goes out at once (the server prepares
+    it while the sync judges); whatever command comes next reads its answer first, so
+    the batches and texts are those of a plain pass, and nothing else is mixed in."""
+    uids = [imap_account.deliver("INBOX", numbered(n)) for n in range(11)]
+    imap_account.deliver("Sent", numbered(99))
+    with mailbox(imap_account) as box:
+        plain = [[(m.location.uid, m.raw) for m in b]
+                 for b in box.fetch_headers("INBOX", 0, batch_size=3)]
+    seen: list[list[tuple[int, bytes]]] = []
+    texts: dict[int, bytes] = {}
+    with mailbox(imap_account) as box:
+        for number, batch in enumerate(box.fetch_headers("INBOX", 0, batch_size=3)):
+            seen.append([(m.location.uid, m.raw) for m in batch])
+            texts |= box.fetch_text("INBOX", [m.location.uid for m in batch])  # sends ahead
+            if number == 1:  # another command while the next FETCH is owed
+                assert box.status("Sent").messages == 1
+            if number == 2:  # and a second text, as for mail judged again with its text
+                assert box.fetch_text("INBOX", [uids[0]]) == {uids[0]: b"body 0\r\n"}
+        assert box.status("INBOX").messages == 11  # after the pass: nothing left owed
+        imap = box._conn._client._imap  # type: ignore[union-attr]
+        assert not imap.tagged_commands and "FETCH" not in imap.untagged_responses  # no stray
+    assert seen == plain and [u for b in seen for u, _ in b] == uids
+    assert texts == {uid: f"body {n}\r\n".encode() for n, uid in enumerate(uids)}
+
+
 def test_status_follows_the_folder_and_uidvalidity_bump(imap_account: ImapAccount) -> None:
     with mailbox(imap_account) as box:
         empty = box.status("INBOX")

@@ -271,7 +271,7 @@ def assert_each_once(config: Path, count: int) -> None:
         assert len(record["locations"]) == 1, record["locations"]
 
 
-@pytest.mark.parametrize("cut_after", [2500, 9000, 20000])
+@pytest.mark.parametrize("cut_after", [2500, 5000, 7000, 9000, 12000, 14000, 16000, 18000, 20000])
 def test_connection_dropped_mid_sync(
     imap_account: ImapAccount, tmp_path: Path, imap_proxy: CuttingProxy, cut_after: int
 ) -> None:

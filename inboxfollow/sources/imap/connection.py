@@ -90,6 +90,9 @@ class ImapConnection:
         self.name = name  # the mailbox's label, for messages: "owner" or "capture"
         self._sleep = sleep
         self._client: IMAPClient | None = None
+        # run first by every operation on a connection: reads the answer still owed to
+        # a command sent ahead (the mailbox's next header FETCH) before another is sent
+        self.before: Callable[[IMAPClient], None] | None = None
         self._selected: tuple[str, bool] | None = None  # (folder, readonly)
         self.uidvalidity = 0  # of the selected folder
         self._tokens: list[str] = []  # the latest access tokens, only to redact them
@@ -142,7 +145,10 @@ class ImapConnection:
         retry = 0
         while True:
             try:
-                return operation(self._connection())
+                client = self._connection()
+                if self.before is not None:
+                    self.before(client)
+                return operation(client)
             except InboxfollowError:
                 raise
             except Exception as err:

@@ -84,8 +84,21 @@ def fetch_data(client: IMAPClient, uids: list[int], items: list[bytes]) -> list[
     """The untagged data of `UID FETCH uids items`, sent the way IMAPClient.fetch sends it
     (through its imaplib object), unread: the elements imaplib would give, lines and
     (line, literal) pairs."""
+    return read_data(client, send_fetch(client, uids, items))
+
+
+def send_fetch(client: IMAPClient, uids: list[int], items: list[bytes]) -> bytes:
+    """Send `UID FETCH uids items` and return its tag; `read_data` reads the answer. Read
+    it before sending another command: Dovecot runs pipelined FETCHes side by side, their
+    untagged answers mixed."""
+    tag: bytes = client._imap._command("UID", "FETCH", join_message_ids(uids),
+                                       seq_to_parenstr_upper(items))
+    return tag
+
+
+def read_data(client: IMAPClient, tag: bytes) -> list[Any]:
+    """The untagged data of the FETCH sent as `tag`, read up to its completion."""
     imap = client._imap
-    tag = imap._command("UID", "FETCH", join_message_ids(uids), seq_to_parenstr_upper(items))
     imap._check_bye()
     try:
         data = _fetch_lines(imap, tag)
@@ -213,11 +226,14 @@ def _shutdown(client: IMAPClient) -> None:
 
 
 def fetch_header_items(
-    client: IMAPClient, uids: list[int], name: str
+    client: IMAPClient, uids: list[int], name: str, data: list[Any] | None = None
 ) -> tuple[list[HeaderItems], dict[int, Any]]:
-    """Messages in Dovecot's shape (`split_header_fetch`), and {uid: items} for the rest."""
+    """Messages in Dovecot's shape (`split_header_fetch`), and {uid: items} for the rest;
+    `data`: the answer to the header FETCH of `uids`, when it was read already."""
     try:
-        quick, rest = split_header_fetch(fetch_data(client, uids, HEADER_ITEMS))
+        if data is None:
+            data = fetch_data(client, uids, HEADER_ITEMS)
+        quick, rest = split_header_fetch(data)
         return quick, read_fetch(rest, uids) if rest else {}
     except ProtocolError as err:
         # imapclient could not parse the response (a BODYSTRUCTURE it does

@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -23,12 +24,15 @@ from inboxfollow.model import FetchedMessage, FolderStatus, Location
 from inboxfollow.sources.folder_plan import FolderChoice
 from inboxfollow.sources.imap.connection import ImapConnection, ImapSettings
 from inboxfollow.sources.imap.fetch import (
+    HEADER_ITEMS,
     appenduids,
     fetch_fast,
     fetch_header_items,
     fetch_item,
     header_value,
     messages_of,
+    read_data,
+    send_fetch,
     text,
     texts,
 )
@@ -39,6 +43,15 @@ from inboxfollow.sources.mailbox import TEXT_PREFIX_BYTES
 LOG = logging.getLogger(__name__)
 
 MULTIAPPEND_COUNT = 100  # messages per MULTIAPPEND command (drafts are a few KB each)
+
+
+@dataclass(frozen=True)
+class _Chunk:
+    """The UIDs of one header FETCH of a pass over a folder."""
+
+    folder: str
+    uidvalidity: int
+    uids: tuple[int, ...]
 
 
 class ImapMailbox:
@@ -56,6 +69,12 @@ class ImapMailbox:
         self.name = name
         self.choice = choice if choice is not None else FolderChoice()
         self._conn = ImapConnection(settings, name, sleep)
+        self._conn.before = self._collect_owed
+        # The header FETCH sent ahead (see _send_ahead): the next chunk of the pass going
+        # on, that FETCH while its answer is unread, and the answer once read.
+        self._next: _Chunk | None = None
+        self._owed: tuple[IMAPClient, bytes, _Chunk] | None = None
+        self._read_ahead: dict[_Chunk, list[Any]] = {}
 
     # -- the Mailbox role -------------------------------------------------
 
@@ -98,16 +117,18 @@ class ImapMailbox:
         uids = self._conn.run(f"SEARCH {folder}", lambda c: self._uids_after(c, folder, after_uid))
         uidvalidity = self._conn.uidvalidity
         size = max(1, batch_size)
-        for start in range(0, len(uids), size):
-            fetch = partial(
-                self._fetch_chunk,
-                folder=folder,
-                uids=uids[start : start + size],
-                uidvalidity=uidvalidity,
-            )
-            batch = self._conn.run(f"FETCH {folder}", fetch)
-            if batch:  # empty when every message of the chunk was expunged meanwhile
-                yield batch
+        chunks = [_Chunk(folder, uidvalidity, tuple(uids[start:start + size]))
+                  for start in range(0, len(uids), size)]
+        try:
+            for number, chunk in enumerate(chunks):
+                batch = self._conn.run(f"FETCH {folder}", partial(self._fetch_chunk, chunk=chunk))
+                # the next chunk's FETCH goes out once this batch's text is read (fetch_text)
+                self._next = chunks[number + 1] if number + 1 < len(chunks) else None
+                if batch:  # empty when every message of the chunk was expunged meanwhile
+                    yield batch
+        finally:
+            self._next = None
+            self._read_ahead.clear()
 
     def fetch_text(
         self, folder: str, uids: Sequence[int], limit: int = TEXT_PREFIX_BYTES
@@ -119,7 +140,9 @@ class ImapMailbox:
 
         def fetch(client: IMAPClient) -> dict[int, bytes]:
             self._conn.select(client, folder, readonly=True)
-            return texts(fetch_fast(client, wanted, [item]), limit)
+            found = texts(fetch_fast(client, wanted, [item]), limit)
+            self._send_ahead(client, folder)  # the server works on it while the caller judges
+            return found
 
         return self._conn.run(f"FETCH text {folder}", fetch)
 
@@ -281,18 +304,40 @@ class ImapMailbox:
         found = client.search(["UID", f"{after_uid + 1}:*"])
         return sorted(uid for uid in found if uid > after_uid)
 
-    def _fetch_chunk(
-        self, client: IMAPClient, folder: str, uids: list[int], uidvalidity: int
-    ) -> list[FetchedMessage]:
-        self._conn.select(client, folder, readonly=True)
-        if self._conn.uidvalidity != uidvalidity:
+    def _fetch_chunk(self, client: IMAPClient, chunk: _Chunk) -> list[FetchedMessage]:
+        self._conn.select(client, chunk.folder, readonly=True)
+        if self._conn.uidvalidity != chunk.uidvalidity:
             raise MailServerError(
-                f"{self.name}: UIDVALIDITY of {folder} changed during a fetch",
+                f"{self.name}: UIDVALIDITY of {chunk.folder} changed during a fetch",
                 "nothing to do: the next sync reads the folder again",
             )
-        location = Location(self.name, folder, uidvalidity, 0)
-        quick, response = fetch_header_items(client, uids, self.name)
+        location = Location(self.name, chunk.folder, chunk.uidvalidity, 0)
+        uids = list(chunk.uids)
+        data = self._read_ahead.pop(chunk, None)  # sent ahead and read already
+        quick, response = fetch_header_items(client, uids, self.name, data)
         return messages_of(quick, response, uids, location)
+
+    def _send_ahead(self, client: IMAPClient, folder: str) -> None:
+        """Send the header FETCH of the pass's next chunk now, with nothing else in flight,
+        so that the server prepares it while the caller judges this batch; its answer is
+        read by the next operation, whatever it is (`_collect_owed`). At 100k messages
+        the syncing process waited 6.7 s for header batches the server could have had
+        ready."""
+        chunk = self._next
+        if (chunk is None or chunk.folder != folder or self._owed is not None
+                or chunk in self._read_ahead or self._conn.uidvalidity != chunk.uidvalidity):
+            return
+        self._owed = (client, send_fetch(client, list(chunk.uids), HEADER_ITEMS), chunk)
+
+    def _collect_owed(self, client: IMAPClient) -> None:
+        """Before any command: read the answer to a FETCH sent ahead, and keep it while the
+        pass still wants it. A reconnect lost it: the pass fetches that chunk again."""
+        owed, self._owed = self._owed, None
+        if owed is None or owed[0] is not client:
+            return
+        data = read_data(client, owed[1])
+        if owed[2] == self._next:
+            self._read_ahead[owed[2]] = data
 
     def _search(self, client: IMAPClient, folder: str, name: str, value: str) -> list[int]:
         self._conn.select(client, folder, readonly=True)
