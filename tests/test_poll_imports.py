@@ -30,45 +30,42 @@ print(json.dumps([code, sorted(sys.modules)]))
 """
 
 
-def test_a_poll_with_nothing_new_imports_no_judging_or_drafting_code(tmp_path: Path) -> None:
-    mail = tmp_path / "mail"
-    box = mailbox.Maildir(mail)
+def _one_message(tmp_path: Path, more_config: str = "") -> Path:
+    """A Maildir with one inbound message and a config for it; the config's path."""
+    box = mailbox.Maildir(tmp_path / "mail")
     box.add_folder("Sent")
     ann = ("Ann", "ann@example.com")
     box.add(message(ann, [(OWNER_NAME, OWNER)], "Prices?", None, "<p1@example.com>"))
     config = tmp_path / "config.toml"
     config.write_text(
         f'[owner]\nname = "{OWNER_NAME}"\naddresses = ["{OWNER}"]\ntimezone = "UTC"\n\n'
-        '[maildir]\npath = "mail"\n\n[store]\npath = "state/inboxfollow.json"\n',
+        '[maildir]\npath = "mail"\n\n[store]\npath = "state/inboxfollow.json"\n' + more_config,
         encoding="utf-8")
-    first = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
-                           capture_output=True, text=True, check=True)
-    assert "1 new message" in first.stdout  # the first pass judges: it needs the parser
-    _, judged = json.loads(first.stdout.splitlines()[-1])
+    return config
+
+
+def _sync(config: Path) -> tuple[str, int, list[str]]:
+    """`sync` in a process of its own: what it printed, its exit code and the modules loaded."""
+    done = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=config.parent,
+                          capture_output=True, text=True, check=True)
+    code, modules = json.loads(done.stdout.splitlines()[-1])
+    return done.stdout, code, modules
+
+
+def test_a_poll_with_nothing_new_imports_no_judging_or_drafting_code(tmp_path: Path) -> None:
+    config = _one_message(tmp_path)
+    printed, code, judged = _sync(config)
+    assert "1 new message" in printed and code == 0  # the first pass judges: the parser
     assert "inboxfollow.mail.parse" in judged
     assert [m for m in DRAFTING if m in judged] == []  # no draft pending, no web form
-    poll = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
-                          capture_output=True, text=True, check=True)
-    assert "0 new message" in poll.stdout
-    code, modules = json.loads(poll.stdout.splitlines()[-1])
+    printed, code, modules = _sync(config)
+    assert "0 new message" in printed
     assert code == 0
     assert [m for m in NOT_FOR_A_POLL if m in modules] == []
 
 
 def test_new_mail_loads_the_drafting_code_when_a_web_form_may_bring_leads(tmp_path: Path) -> None:
-    mail = tmp_path / "mail"
-    box = mailbox.Maildir(mail)
-    box.add_folder("Sent")
-    ann = ("Ann", "ann@example.com")
-    box.add(message(ann, [(OWNER_NAME, OWNER)], "Prices?", None, "<p1@example.com>"))
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[owner]\nname = "{OWNER_NAME}"\naddresses = ["{OWNER}"]\ntimezone = "UTC"\n\n'
-        '[maildir]\npath = "mail"\n\n[store]\npath = "state/inboxfollow.json"\n\n'
-        '[leads.sources.website]\nsenders = ["forms@example.com"]\n',
-        encoding="utf-8")
-    first = subprocess.run([sys.executable, "-c", POLL, str(config)], cwd=tmp_path,
-                           capture_output=True, text=True, check=True)
-    assert "1 new message" in first.stdout
-    code, modules = json.loads(first.stdout.splitlines()[-1])
+    config = _one_message(tmp_path, '\n[leads.sources.website]\nsenders = ["forms@example.com"]\n')
+    printed, code, modules = _sync(config)
+    assert "1 new message" in printed
     assert code == 0 and "inboxfollow.app.loop_drafts" in modules

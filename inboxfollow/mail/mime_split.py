@@ -54,19 +54,20 @@ class Entity(Message):
 
     def first_raw(self, name: str) -> Any | None:
         """The raw value of the first field called `name` (any case), None when none is."""
+        found = self._field(name)
+        return None if found is None else found[1]
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        found = self._field(name)
+        return failobj if found is None else self.policy.header_fetch_parse(*found)
+
+    def _field(self, name: str) -> tuple[str, Any] | None:
         if self._first is None:
             first: dict[str, tuple[str, Any]] = {}
             for field in self._headers:
                 first.setdefault(field[0].lower(), field)
             self._first = first
-        found = self._first.get(name.lower())
-        return None if found is None else found[1]
-
-    def get(self, name: str, failobj: Any = None) -> Any:
-        if self._first is None:
-            self.first_raw(name)
-        found = self._first.get(name.lower()) if self._first is not None else None
-        return failobj if found is None else self.policy.header_fetch_parse(*found)
+        return self._first.get(name.lower())
 
     def _changed(self) -> None:
         self._content_type = None

@@ -74,7 +74,7 @@ class ImapMailbox:
         # on, that FETCH while its answer is unread, and the answer once read.
         self._next: _Chunk | None = None
         self._owed: tuple[IMAPClient, bytes, _Chunk] | None = None
-        self._read_ahead: dict[_Chunk, list[Any]] = {}
+        self._read_ahead: tuple[_Chunk, list[Any]] | None = None
 
     # -- the Mailbox role -------------------------------------------------
 
@@ -127,8 +127,7 @@ class ImapMailbox:
                 if batch:  # empty when every message of the chunk was expunged meanwhile
                     yield batch
         finally:
-            self._next = None
-            self._read_ahead.clear()
+            self._next = self._read_ahead = None
 
     def fetch_text(
         self, folder: str, uids: Sequence[int], limit: int = TEXT_PREFIX_BYTES
@@ -313,7 +312,8 @@ class ImapMailbox:
             )
         location = Location(self.name, chunk.folder, chunk.uidvalidity, 0)
         uids = list(chunk.uids)
-        data = self._read_ahead.pop(chunk, None)  # sent ahead and read already
+        read, self._read_ahead = self._read_ahead, None
+        data = read[1] if read is not None and read[0] == chunk else None  # sent ahead
         quick, response = fetch_header_items(client, uids, self.name, data)
         return messages_of(quick, response, uids, location)
 
@@ -325,7 +325,7 @@ class ImapMailbox:
         ready."""
         chunk = self._next
         if (chunk is None or chunk.folder != folder or self._owed is not None
-                or chunk in self._read_ahead or self._conn.uidvalidity != chunk.uidvalidity):
+                or self._read_ahead is not None or self._conn.uidvalidity != chunk.uidvalidity):
             return
         self._owed = (client, send_fetch(client, list(chunk.uids), HEADER_ITEMS), chunk)
 
@@ -337,7 +337,7 @@ class ImapMailbox:
             return
         data = read_data(client, owed[1])
         if owed[2] == self._next:
-            self._read_ahead[owed[2]] = data
+            self._read_ahead = (owed[2], data)
 
     def _search(self, client: IMAPClient, folder: str, name: str, value: str) -> list[int]:
         self._conn.select(client, folder, readonly=True)
